@@ -1,0 +1,3 @@
+from painfhir.cli import main
+
+main()

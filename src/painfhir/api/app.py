@@ -1,0 +1,81 @@
+"""The FastAPI application: routes, and every error as an OperationOutcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from painfhir import __version__
+from painfhir.api import resources, system
+from painfhir.api.negotiation import FHIR_JSON
+from painfhir.fhir.codec import dump_json
+from painfhir.fhir.outcome import FhirError
+from painfhir.settings import Settings
+from painfhir.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+_HTTP_ISSUE_CODES = {404: "not-found", 405: "not-supported"}
+
+
+def _outcome_response(error: FhirError, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        dump_json(error.outcome()), status_code=error.status, headers=headers, media_type=FHIR_JSON
+    )
+
+
+async def _on_fhir_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FhirError)
+    return _outcome_response(exc)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_ISSUE_CODES.get(exc.status_code, "processing")
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    return _outcome_response(FhirError.of(exc.status_code, code, message), exc.headers)
+
+
+async def _on_invalid_request(request: Request, exc: Exception) -> Response:
+    return _outcome_response(FhirError.of(400, "invalid", f"Invalid request: {exc}"))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("Unexpected error on %s %s", request.method, request.url.path)
+    return _outcome_response(FhirError.of(500, "exception", "Internal error; see the server log"))
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The painfhir ASGI app; it opens (and closes) the store named by the settings."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = store or open_store(settings.database_url)
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="painfhir",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/_docs",
+        redoc_url=None,
+        openapi_url="/_openapi.json",
+    )
+    app.state.settings = settings
+    app.add_exception_handler(FhirError, _on_fhir_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_invalid_request)
+    app.add_exception_handler(Exception, _on_unexpected)
+    app.include_router(system.router)
+    app.include_router(resources.router)
+    return app

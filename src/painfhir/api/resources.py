@@ -1,0 +1,216 @@
+"""Type- and instance-level FHIR REST routes, for every R4 resource type alike.
+
+Reads answer inline on the event loop: a primary-key look-up in the local store costs less
+than a hop to a worker thread. Writes run in the thread pool, since they may wait for the
+database's write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from painfhir.api.exchange import (
+    base_url,
+    fhir_response,
+    known_type,
+    not_modified,
+    read_body,
+    read_resource,
+    store_of,
+    strict_handling,
+    version_headers,
+    written_response,
+)
+from painfhir.api.negotiation import JSON_PATCH, answer_format
+from painfhir.fhir.codec import dump_json
+from painfhir.fhir.outcome import information
+from painfhir.interactions import reads, writes
+from painfhir.interactions._resources import accept
+from painfhir.search.criteria import Criterion, parse_criteria
+from painfhir.store import StoredVersion, WriteSession
+
+router = APIRouter()
+
+
+async def _in_transaction(request: Request, work: Callable[[WriteSession], Any]) -> Any:
+    store = store_of(request)
+
+    def run() -> Any:
+        with store.write() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
+
+
+def _conditional_criteria(request: Request) -> list[Criterion]:
+    """The query of a conditional update / patch / delete, less the response-format options."""
+    items = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("_format", "_pretty")
+    ]
+    return parse_criteria(items)
+
+
+def _read_response(request: Request, version: StoredVersion) -> Response:
+    answer = answer_format(request)
+    headers = version_headers(version)
+    if not_modified(request, version):
+        return Response(status_code=304, headers=headers)
+    assert version.content is not None
+    return fhir_response(version.content, answer, 200, headers)
+
+
+def _deleted_response(request: Request, written: writes.Written | None) -> Response:
+    headers = {"ETag": written.version.etag} if written else {}
+    if "OperationOutcome" in request.headers.get("prefer", ""):
+        return fhir_response(
+            dump_json(information("Deleted")), answer_format(request), 200, headers
+        )
+    return Response(status_code=204, headers=headers)
+
+
+@router.get("/{res_type}/_history")
+async def type_history(res_type: str, request: Request) -> Response:
+    answer = answer_format(request)
+    params = dict(request.query_params)
+    query = reads.history_query(params, known_type(res_type))
+    url = f"{base_url(request)}/{res_type}/_history"
+    bundle = reads.history_bundle(store_of(request), query, base_url(request), url, params)
+    return fhir_response(bundle, answer)
+
+
+@router.post("/{res_type}/_search")
+async def search_by_post(res_type: str, request: Request) -> Response:
+    answer = answer_format(request)
+    form = await request.form()
+    items = [*request.query_params.multi_items(), *((k, str(v)) for k, v in form.multi_items())]
+    bundle = reads.search_bundle(
+        store_of(request),
+        known_type(res_type),
+        items,
+        base_url(request),
+        strict=strict_handling(request),
+    )
+    return fhir_response(bundle, answer)
+
+
+@router.get("/{res_type}/{res_id}/_history/{version}")
+async def vread(res_type: str, res_id: str, version: str, request: Request) -> Response:
+    found = reads.vread(store_of(request), known_type(res_type), res_id, version)
+    return _read_response(request, found)
+
+
+@router.get("/{res_type}/{res_id}/_history")
+async def instance_history(res_type: str, res_id: str, request: Request) -> Response:
+    answer = answer_format(request)
+    params = dict(request.query_params)
+    query = reads.history_query(params, known_type(res_type), res_id)
+    base = base_url(request)
+    url = f"{base}/{res_type}/{res_id}/_history"
+    if store_of(request).read(res_type, res_id) is None:
+        reads.read(store_of(request), res_type, res_id)  # raises the 404
+    return fhir_response(reads.history_bundle(store_of(request), query, base, url, params), answer)
+
+
+@router.get("/{res_type}/{res_id}")
+async def read(res_type: str, res_id: str, request: Request) -> Response:
+    found = reads.read(store_of(request), known_type(res_type), res_id)
+    return _read_response(request, found)
+
+
+@router.put("/{res_type}/{res_id}")
+async def update(res_type: str, res_id: str, request: Request) -> Response:
+    answer_format(request)
+    resource = accept(await read_resource(request), known_type(res_type))
+    if_match = request.headers.get("if-match")
+    written = await _in_transaction(
+        request, lambda session: writes.update(session, res_id, resource, if_match)
+    )
+    return written_response(request, written, f"{res_type}/{res_id} saved")
+
+
+@router.patch("/{res_type}/{res_id}")
+async def patch(res_type: str, res_id: str, request: Request) -> Response:
+    answer_format(request)
+    operations = await read_body(request, JSON_PATCH)
+    if_match = request.headers.get("if-match")
+    written = await _in_transaction(
+        request,
+        lambda session: writes.patch(session, known_type(res_type), res_id, operations, if_match),
+    )
+    return written_response(request, written, f"{res_type}/{res_id} patched")
+
+
+@router.delete("/{res_type}/{res_id}")
+async def delete(res_type: str, res_id: str, request: Request) -> Response:
+    known_type(res_type)
+    if_match = request.headers.get("if-match")
+    written = await _in_transaction(
+        request, lambda session: writes.delete(session, res_type, res_id, if_match)
+    )
+    return _deleted_response(request, written)
+
+
+@router.get("/{res_type}")
+async def search(res_type: str, request: Request) -> Response:
+    answer = answer_format(request)
+    bundle = reads.search_bundle(
+        store_of(request),
+        known_type(res_type),
+        request.query_params.multi_items(),
+        base_url(request),
+        strict=strict_handling(request),
+    )
+    return fhir_response(bundle, answer)
+
+
+@router.post("/{res_type}")
+async def create(res_type: str, request: Request) -> Response:
+    answer_format(request)
+    resource = accept(await read_resource(request), known_type(res_type))
+    if_none_exist = request.headers.get("if-none-exist")
+    criteria = parse_criteria(if_none_exist) if if_none_exist else None
+    written = await _in_transaction(
+        request, lambda session: writes.create(session, resource, criteria)
+    )
+    return written_response(request, written, f"{res_type}/{written.version.res_id} created")
+
+
+@router.put("/{res_type}")
+async def conditional_update(res_type: str, request: Request) -> Response:
+    answer_format(request)
+    resource = accept(await read_resource(request), known_type(res_type))
+    criteria = _conditional_criteria(request)
+    if_match = request.headers.get("if-match")
+    written = await _in_transaction(
+        request, lambda session: writes.conditional_update(session, criteria, resource, if_match)
+    )
+    return written_response(request, written, f"{res_type}/{written.version.res_id} saved")
+
+
+@router.patch("/{res_type}")
+async def conditional_patch(res_type: str, request: Request) -> Response:
+    answer_format(request)
+    operations = await read_body(request, JSON_PATCH)
+    criteria = _conditional_criteria(request)
+    known_type(res_type)
+    if_match = request.headers.get("if-match")
+    written = await _in_transaction(
+        request,
+        lambda session: writes.conditional_patch(session, res_type, criteria, operations, if_match),
+    )
+    return written_response(request, written, f"{res_type}/{written.version.res_id} patched")
+
+
+@router.delete("/{res_type}")
+async def conditional_delete(res_type: str, request: Request) -> Response:
+    criteria = _conditional_criteria(request)
+    known_type(res_type)
+    written = await _in_transaction(
+        request, lambda session: writes.conditional_delete(session, res_type, criteria)
+    )
+    return _deleted_response(request, written)

@@ -1,0 +1,59 @@
+"""System-level routes: the CapabilityStatement, batch / transaction, system history."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from painfhir.api.capability import capability_statement
+from painfhir.api.exchange import (
+    base_url,
+    fhir_response,
+    read_resource,
+    return_preference,
+    store_of,
+)
+from painfhir.api.negotiation import answer_format
+from painfhir.fhir.codec import dump_json
+from painfhir.interactions import bundles, reads
+from painfhir.store._time import instant_text, utc_now
+
+router = APIRouter()
+_STARTED = instant_text(utc_now())
+
+
+@lru_cache(maxsize=16)
+def _capability_bytes(base: str) -> bytes:
+    return dump_json(capability_statement(base, _STARTED))
+
+
+@router.get("/metadata")
+async def metadata(request: Request) -> Response:
+    return fhir_response(_capability_bytes(base_url(request)), answer_format(request))
+
+
+@router.post("/")
+async def batch_or_transaction(request: Request) -> Response:
+    answer = answer_format(request)
+    bundle = await read_resource(request)
+    representation = return_preference(request) == "representation" and (
+        "return=" in request.headers.get("prefer", "")
+    )
+    response = await run_in_threadpool(
+        bundles.process, store_of(request), bundle, base_url(request), representation
+    )
+    return fhir_response(response, answer)
+
+
+@router.get("/_history")
+async def system_history(request: Request) -> Response:
+    answer = answer_format(request)
+    params = dict(request.query_params)
+    base = base_url(request)
+    bundle = reads.history_bundle(
+        store_of(request), reads.history_query(params), base, f"{base}/_history", params
+    )
+    return fhir_response(bundle, answer)

@@ -1,0 +1,1 @@
+"""FHIR R4 resource handling: JSON codec, structural checks, references, Bundles."""

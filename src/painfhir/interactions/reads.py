@@ -1,0 +1,154 @@
+"""Read, vread, history and search: stored bytes go out as they are, never re-serialised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from painfhir.fhir.codec import dump_json
+from painfhir.fhir.outcome import FhirError, Issue, operation_outcome
+from painfhir.search.criteria import SEARCH_PARAMETERS, Criterion, parse_criterion
+from painfhir.search.dates import parse_date_value
+from painfhir.store import HistoryQuery, Store, StoredVersion
+from painfhir.store._time import instant_text
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 1000
+# Parameters that shape the answer rather than select resources.
+_RESULT_PARAMETERS = {"_count", "_cursor", "_format", "_pretty"}
+
+
+def read(store: Store, res_type: str, res_id: str) -> StoredVersion:
+    found = store.read(res_type, res_id)
+    if found is None:
+        raise FhirError.of(404, "not-found", f"{res_type}/{res_id} does not exist")
+    if found.deleted:
+        raise FhirError.of(410, "deleted", f"{res_type}/{res_id} was deleted")
+    return found
+
+
+def vread(store: Store, res_type: str, res_id: str, version: str) -> StoredVersion:
+    found = store.read_version(res_type, res_id, int(version)) if version.isdigit() else None
+    if found is None:
+        raise FhirError.of(404, "not-found", f"{res_type}/{res_id} has no version {version}")
+    if found.deleted:
+        raise FhirError.of(
+            410, "deleted", f"Version {version} of {res_type}/{res_id} is a deletion"
+        )
+    return found
+
+
+def page_size(params: dict[str, str]) -> int:
+    text = params.get("_count", str(DEFAULT_PAGE))
+    if not text.isdigit():
+        raise FhirError.of(400, "value", f"_count must be a whole number, not '{text}'")
+    return min(int(text), MAX_PAGE)
+
+
+def _link(relation: str, url: str, params: list[tuple[str, str]]) -> dict[str, str]:
+    return {"relation": relation, "url": f"{url}?{urlencode(params)}" if params else url}
+
+
+def _entry(base: str, version: StoredVersion) -> dict[str, Any]:
+    entry: dict[str, Any] = {"fullUrl": f"{base}/{version.reference}"}
+    if version.content is not None:
+        entry["resource"] = orjson.Fragment(version.content)
+    return entry
+
+
+def _history_entry(base: str, version: StoredVersion) -> dict[str, Any]:
+    entry = _entry(base, version)
+    url = (
+        version.reference if version.method == "DELETE" or version.version > 1 else version.res_type
+    )
+    status = {"POST": 201, "DELETE": 204}.get(version.method, 200)
+    entry["request"] = {"method": version.method, "url": url}
+    entry["response"] = {
+        "status": f"{status} {HTTPStatus(status).phrase}",
+        "etag": version.etag,
+        "lastModified": instant_text(version.last_updated),
+    }
+    return entry
+
+
+def history_bundle(
+    store: Store, query: HistoryQuery, base: str, url: str, params: dict[str, str]
+) -> bytes:
+    """A history Bundle, newest first, paged by the store's change order."""
+    versions = store.history(query)
+    page, more = versions[: query.count], len(versions) > query.count
+    kept = [(k, v) for k, v in params.items() if k in {"_count", "_since", "_format"}]
+    links = [_link("self", url, list(params.items()))]
+    if more:
+        links.append(_link("next", url, [*kept, ("_cursor", str(page[-1].seq))]))
+    return dump_json(
+        {
+            "resourceType": "Bundle",
+            "type": "history",
+            "link": links,
+            "entry": [_history_entry(base, version) for version in page],
+        }
+    )
+
+
+def history_query(
+    params: dict[str, str], res_type: str | None = None, res_id: str | None = None
+) -> HistoryQuery:
+    since: datetime | None = None
+    if "_since" in params:
+        since = parse_date_value("_since", params["_since"]).low
+    cursor = params.get("_cursor")
+    if cursor is not None and not cursor.isdigit():
+        raise FhirError.of(400, "value", "_cursor is not one this server handed out")
+    return HistoryQuery(res_type, res_id, since, int(cursor) if cursor else None, page_size(params))
+
+
+def search_criteria(
+    items: list[tuple[str, str]], *, strict: bool
+) -> tuple[list[Criterion], list[Issue]]:
+    """Criteria from a search query; what is not understood is refused (strict) or noted."""
+    criteria: list[Criterion] = []
+    ignored: list[Issue] = []
+    for name, value in items:
+        if name in _RESULT_PARAMETERS:
+            continue
+        if name in SEARCH_PARAMETERS or strict:
+            criteria.append(parse_criterion(name, value))
+        else:
+            ignored.append(
+                Issue("warning", "not-supported", f"Search parameter '{name}' was ignored")
+            )
+    return criteria, ignored
+
+
+def search_bundle(
+    store: Store,
+    res_type: str,
+    items: list[tuple[str, str]],
+    base: str,
+    *,
+    strict: bool,
+) -> bytes:
+    """A searchset Bundle, ordered by id; the `next` link resumes after the last id."""
+    params = dict(items)
+    criteria, ignored = search_criteria(items, strict=strict)
+    count = page_size(params)
+    found = store.search(res_type, criteria, count, params.get("_cursor"))
+    page, more = found[:count], len(found) > count
+    url = f"{base}/{res_type}"
+    kept = [(k, v) for k, v in items if k != "_cursor"]
+    links = [_link("self", url, items)]
+    if more:
+        links.append(_link("next", url, [*kept, ("_cursor", page[-1].res_id)]))
+    entries: list[dict[str, Any]] = [
+        {**_entry(base, version), "search": {"mode": "match"}} for version in page
+    ]
+    if ignored:
+        entries.append({"resource": operation_outcome(ignored), "search": {"mode": "outcome"}})
+    return dump_json(
+        {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries}
+    )

@@ -1,0 +1,164 @@
+"""Create, update, patch and delete — each inside a caller's write session, so a single
+request and a transaction Bundle entry run exactly the same code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jsonpatch
+
+from painfhir.fhir.codec import parse_json
+from painfhir.fhir.outcome import FhirError
+from painfhir.fhir.structure import check_resource
+from painfhir.interactions._resources import check_id, check_version, new_id, stamped
+from painfhir.search.criteria import Criterion
+from painfhir.search.index import token_rows
+from painfhir.store import StoredVersion, WriteSession
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a write did: 201 created, 200 updated (or matched), 204 deleted."""
+
+    status: int
+    version: StoredVersion
+
+
+def _single_match(session: WriteSession, res_type: str, criteria: list[Criterion]) -> str | None:
+    found = session.match(res_type, criteria, limit=2)
+    if len(found) > 1:
+        raise FhirError.of(
+            412, "multiple-matches", f"The criteria match more than one {res_type}: be more precise"
+        )
+    return found[0] if found else None
+
+
+def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: str) -> Written:
+    res_type = resource["resourceType"]
+    current = session.current(res_type, res_id)
+    version = current.version + 1 if current else 1
+    content = stamped(resource, res_id, version, session.now)
+    stored = session.put(res_type, res_id, version, method, content, token_rows(resource))
+    created = current is None or current.deleted
+    return Written(201 if created else 200, stored)
+
+
+def create(
+    session: WriteSession,
+    resource: dict[str, Any],
+    if_none_exist: list[Criterion] | None = None,
+    res_id: str | None = None,
+) -> Written:
+    """A new resource with a server id (or `res_id`, chosen by a transaction beforehand).
+
+    With If-None-Exist criteria an existing match is returned instead (200). The caller's
+    write session holds the database's write lock, so no other writer can create the same
+    match between the look-up and the insert.
+    """
+    res_type = resource["resourceType"]
+    if if_none_exist:
+        existing = _single_match(session, res_type, if_none_exist)
+        if existing is not None:
+            current = session.current(res_type, existing)
+            assert current is not None  # matched inside this same transaction
+            return Written(200, current)
+    return _save(session, resource, res_id or new_id(), "POST")
+
+
+def update(
+    session: WriteSession, res_id: str, resource: dict[str, Any], if_match: str | None = None
+) -> Written:
+    """PUT of a whole resource; creates it when the id is new (update-as-create)."""
+    check_id(res_id)
+    body_id = resource.get("id")
+    if body_id is None:
+        raise FhirError.of(400, "required", "An update must carry the resource's id", "id")
+    if body_id != res_id:
+        raise FhirError.of(
+            400, "invalid", f"The body's id '{body_id}' is not the id in the URL '{res_id}'", "id"
+        )
+    check_version(session.current(resource["resourceType"], res_id), if_match)
+    return _save(session, resource, res_id, "PUT")
+
+
+def conditional_update(
+    session: WriteSession,
+    criteria: list[Criterion],
+    resource: dict[str, Any],
+    if_match: str | None = None,
+) -> Written:
+    res_type = resource["resourceType"]
+    matched = _single_match(session, res_type, criteria)
+    body_id = resource.get("id")
+    if matched is None:
+        return update(session, body_id, resource) if body_id else create(session, resource)
+    if body_id is not None and body_id != matched:
+        raise FhirError.of(
+            400,
+            "invalid",
+            f"The criteria match {res_type}/{matched}, not the body's id '{body_id}'",
+        )
+    return update(session, matched, {**resource, "id": matched}, if_match)
+
+
+def patch(
+    session: WriteSession,
+    res_type: str,
+    res_id: str,
+    operations: Any,
+    if_match: str | None = None,
+) -> Written:
+    """JSON Patch (RFC 6902) on the current version; the result must still be valid R4."""
+    current = session.current(res_type, res_id)
+    if current is None or current.content is None:
+        raise FhirError.of(
+            404 if current is None else 410, "not-found", f"{res_type}/{res_id} is not here"
+        )
+    check_version(current, if_match)
+    try:
+        patched = jsonpatch.apply_patch(parse_json(current.content), operations)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError) as exc:
+        raise FhirError.of(422, "processing", f"The patch cannot be applied: {exc}") from exc
+    if not isinstance(patched, dict) or patched.get("resourceType") != res_type:
+        raise FhirError.of(422, "processing", "A patch must not change the resource's type")
+    if patched.get("id") != res_id:
+        raise FhirError.of(422, "processing", "A patch must not change the resource's id")
+    problems = check_resource(patched)
+    if problems:
+        raise FhirError(422, problems)
+    return _save(session, patched, res_id, "PATCH")
+
+
+def conditional_patch(
+    session: WriteSession,
+    res_type: str,
+    criteria: list[Criterion],
+    operations: Any,
+    if_match: str | None = None,
+) -> Written:
+    matched = _single_match(session, res_type, criteria)
+    if matched is None:
+        raise FhirError.of(404, "not-found", f"No {res_type} matches the criteria")
+    return patch(session, res_type, matched, operations, if_match)
+
+
+def delete(
+    session: WriteSession, res_type: str, res_id: str, if_match: str | None = None
+) -> Written:
+    """Logical delete: a new, empty version; reads then answer 410 Gone."""
+    current = session.current(res_type, res_id)
+    if current is None:
+        raise FhirError.of(404, "not-found", f"{res_type}/{res_id} does not exist")
+    if current.deleted:
+        return Written(204, current)  # deleting twice changes nothing
+    check_version(current, if_match)
+    return Written(204, session.put(res_type, res_id, current.version + 1, "DELETE", None, []))
+
+
+def conditional_delete(
+    session: WriteSession, res_type: str, criteria: list[Criterion]
+) -> Written | None:
+    """Delete the one match; None when nothing matches (nothing to do)."""
+    matched = _single_match(session, res_type, criteria)
+    return delete(session, res_type, matched) if matched else None

@@ -1,0 +1,99 @@
+"""What the store keeps and hands back, independent of the database behind it."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Protocol
+
+from painfhir.search.criteria import Criterion
+from painfhir.search.index import TokenRow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """One version of one resource; `content` is the exact JSON served, None when deleted."""
+
+    res_type: str
+    res_id: str
+    version: int
+    last_updated: datetime
+    method: str  # the interaction that made this version: POST, PUT, PATCH or DELETE
+    content: bytes | None
+    seq: int  # position in the store's global change order (system history, paging)
+
+    @property
+    def deleted(self) -> bool:
+        return self.content is None
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version}"'
+
+    @property
+    def last_modified(self) -> str:
+        """The HTTP-date form of `last_updated`, for the Last-Modified header."""
+        return format_datetime(self.last_updated, usegmt=True)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.res_type}/{self.res_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    res_type: str | None = None
+    res_id: str | None = None
+    since: datetime | None = None
+    before_seq: int | None = None  # paging cursor: only changes older than this one
+    count: int = 50
+
+
+class WriteSession(Protocol):
+    """One database transaction: everything done through it commits together or not at all."""
+
+    now: datetime  # one timestamp for every version this transaction writes
+
+    def current(self, res_type: str, res_id: str) -> StoredVersion | None: ...
+
+    def match(self, res_type: str, criteria: list[Criterion], limit: int) -> list[str]:
+        """Ids of live resources of `res_type` matching all criteria (at most `limit`)."""
+        ...
+
+    def put(
+        self,
+        res_type: str,
+        res_id: str,
+        version: int,
+        method: str,
+        content: bytes | None,
+        tokens: list[TokenRow],
+    ) -> StoredVersion:
+        """Store a new version (content None = deletion), its index rows and its outbox event."""
+        ...
+
+
+class Store(Protocol):
+    """The repository every interaction goes through."""
+
+    def read(self, res_type: str, res_id: str) -> StoredVersion | None:
+        """The current version (a deletion counts as one), or None if it never existed."""
+        ...
+
+    def read_version(self, res_type: str, res_id: str, version: int) -> StoredVersion | None: ...
+
+    def history(self, query: HistoryQuery) -> list[StoredVersion]:
+        """Versions newest first: up to `query.count + 1`, so the caller knows if more exist."""
+        ...
+
+    def search(
+        self, res_type: str, criteria: list[Criterion], count: int, after_id: str | None
+    ) -> list[StoredVersion]:
+        """Live resources matching all criteria, ordered by id, after the `after_id` cursor."""
+        ...
+
+    def write(self) -> AbstractContextManager[WriteSession]: ...
+
+    def close(self) -> None: ...
