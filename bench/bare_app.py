@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import cast
 
 import orjson
 import uvicorn
@@ -68,8 +69,8 @@ class _CannedHttp(asyncio.Protocol):
         self._pending = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's TCP transport is not an asyncio.Transport subclass, but is one in behaviour.
+        self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         # Requests may arrive split across reads; keep the tail after the last full head.

@@ -134,10 +134,16 @@ class RunResult:
     errors: int = 0
     first_error: str | None = None
     bytes_received: int = 0
+    client_cpu_s: float = 0.0  # this process's CPU during the measured phase
 
     @property
     def rate(self) -> float:
         return self.requests / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def client_cpu_share(self) -> float:
+        """Fraction of one core the load generator used; near 1.0 it would be the bottleneck."""
+        return self.client_cpu_s / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
     def percentile_ms(self, pct: float) -> float:
         """Nearest-rank percentile: a real observed latency, not an interpolation."""
@@ -191,13 +197,13 @@ async def _phase(
     total: int,
     expect_status: int,
     offset: int,
-) -> tuple[_Tally, float]:
+) -> tuple[_Tally, float, float]:
     # Tickets index the request list round-robin; `offset` lets the measured phase continue
     # where the warm-up stopped, so reads keep cycling through all ids.
     tally = _Tally(itertools.count(offset), offset + total, expect_status)
-    started = time.perf_counter()
+    cpu_started, started = time.process_time(), time.perf_counter()
     await asyncio.gather(*(_worker(c, requests, tally) for c in connections))
-    return tally, time.perf_counter() - started
+    return tally, time.perf_counter() - started, time.process_time() - cpu_started
 
 
 async def run_load(
@@ -219,8 +225,8 @@ async def run_load(
     try:
         async with asyncio.timeout(timeout_s):
             await asyncio.gather(*(c.open() for c in connections))
-            warm, _ = await _phase(connections, requests, warmup, expect_status, 0)
-            tally, elapsed = await _phase(connections, requests, total, expect_status, warmup)
+            warm, _, _ = await _phase(connections, requests, warmup, expect_status, 0)
+            tally, elapsed, cpu = await _phase(connections, requests, total, expect_status, warmup)
     finally:
         await asyncio.gather(*(c.close() for c in connections))
     errors = warm.errors + tally.errors
@@ -231,6 +237,7 @@ async def run_load(
         errors=errors,
         first_error=warm.first_error or tally.first_error,
         bytes_received=tally.bytes_received,
+        client_cpu_s=cpu,
     )
 
 

@@ -19,8 +19,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
@@ -329,6 +329,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     peak_rss_mb: float
+    client_cpu: float
     errors: int
     first_error: str | None
 
@@ -350,6 +351,7 @@ def _row(
         result.percentile_ms(50),
         result.percentile_ms(99),
         peak,
+        result.client_cpu_share,
         result.errors,
         result.first_error,
     )
@@ -357,25 +359,50 @@ def _row(
 
 @dataclass(frozen=True)
 class Settings:
-    requests: int
+    requests: int  # measured GET requests per scenario, split over the repeats
+    repeats: int
     create_requests: int
     warmup: int
     concurrency: int
     ingest_rounds: int
     timeout_s: float
 
+    @property
+    def per_repeat(self) -> int:
+        return max(1, self.requests // self.repeats)
 
-async def _get_load(server: Server, path: str, settings: Settings) -> RunResult:
-    request = build_request("GET", path, server.port)
+
+async def _load(
+    server: Server,
+    requests: Sequence[bytes],
+    settings: Settings,
+    *,
+    total: int,
+    expect_status: int,
+    warmup: int | None = None,
+    concurrency: int | None = None,
+) -> RunResult:
     return await run_load(
         HOST,
         server.port,
-        [request],
-        total=settings.requests,
-        warmup=settings.warmup,
-        concurrency=settings.concurrency,
-        expect_status=200,
+        requests,
+        total=total,
+        warmup=settings.warmup if warmup is None else warmup,
+        concurrency=settings.concurrency if concurrency is None else concurrency,
+        expect_status=expect_status,
         timeout_s=settings.timeout_s,
+    )
+
+
+def _best(runs: Sequence[RunResult]) -> RunResult:
+    """The highest-rate run, carrying the errors of all runs. Other processes on a shared
+    2-core box only ever slow a run down, so the best run is the closest to the server's own
+    capacity (and it keeps its own latencies, so p50/p99 stay consistent with its rate)."""
+    best = max(runs, key=lambda run: run.rate)
+    return replace(
+        best,
+        errors=sum(run.errors for run in runs),
+        first_error=next((run.first_error for run in runs if run.first_error), None),
     )
 
 
@@ -384,47 +411,49 @@ async def scenario_loadgen_ceiling(settings: Settings, env: dict[str, str], logs
     with _spawned("raw", argv, env, logs) as server:
         await start(server, "/bare")
         server.reset_peak()
-        result = await _get_load(server, "/bare", settings)
+        request = [build_request("GET", "/bare", server.port)]
+        result = await _load(server, request, settings, total=settings.requests, expect_status=200)
         return _row("loadgen ceiling (canned asyncio server)", result, server.peak_rss_mb())
 
 
-async def scenario_bare(settings: Settings, env: dict[str, str], logs: Path) -> Row:
-    argv = [sys.executable, "-m", "bench.bare_app", "--host", HOST]
-    with _spawned("bare", argv, env, logs) as server:
-        await start(server, "/bare")
-        server.reset_peak()
-        result = await _get_load(server, "/bare", settings)
-        return _row("(a) bare FastAPI GET 2 KB", result, server.peak_rss_mb())
-
-
-async def scenario_read(server: Server, settings: Settings) -> Row:
-    ids = await seed_service_requests(server.port, READ_IDS)
-    requests = [build_request("GET", f"/ServiceRequest/{ident}", server.port) for ident in ids]
-    server.reset_peak()
-    result = await run_load(
-        HOST,
-        server.port,
-        requests,
-        total=settings.requests,
-        warmup=settings.warmup,
-        concurrency=settings.concurrency,
-        expect_status=200,
-        timeout_s=settings.timeout_s,
-    )
-    return _row("(b) read ServiceRequest by id", result, server.peak_rss_mb())
+async def scenarios_bare_and_read(
+    bare: Server, painfhir: Server | None, settings: Settings
+) -> list[Row]:
+    """(a) and (b), interleaved run by run so that a busy spell on the machine hits both
+    alike and the read/bare ratio stays meaningful."""
+    bare_requests = [build_request("GET", "/bare", bare.port)]
+    read_requests: list[bytes] = []
+    if painfhir is not None:
+        ids = await seed_service_requests(painfhir.port, READ_IDS)
+        read_requests = [build_request("GET", f"/ServiceRequest/{i}", painfhir.port) for i in ids]
+        painfhir.reset_peak()
+    bare.reset_peak()
+    bare_runs, read_runs = [], []
+    for _ in range(settings.repeats):
+        bare_runs.append(
+            await _load(bare, bare_requests, settings, total=settings.per_repeat, expect_status=200)
+        )
+        if painfhir is not None:
+            read_runs.append(
+                await _load(
+                    painfhir, read_requests, settings, total=settings.per_repeat, expect_status=200
+                )
+            )
+    rows = [_row("(a) bare FastAPI GET 2 KB", _best(bare_runs), bare.peak_rss_mb())]
+    if painfhir is not None:
+        rows.append(_row("(b) read ServiceRequest by id", _best(read_runs), painfhir.peak_rss_mb()))
+    return rows
 
 
 async def scenario_create(server: Server, settings: Settings) -> Row:
     server.reset_peak()
-    result = await run_load(
-        HOST,
-        server.port,
+    result = await _load(
+        server,
         create_requests(server.port),
+        settings,
         total=settings.create_requests,
         warmup=min(settings.warmup, settings.create_requests),
-        concurrency=settings.concurrency,
         expect_status=201,
-        timeout_s=settings.timeout_s,
     )
     return _row("(c) create ServiceRequest", result, server.peak_rss_mb())
 
@@ -435,15 +464,14 @@ async def scenario_ingest(server: Server, settings: Settings, bundles: list[Bund
     ]
     server.reset_peak()
     # One connection, one bundle at a time; one unrecorded round warms caches and the DB.
-    result = await run_load(
-        HOST,
-        server.port,
+    result = await _load(
+        server,
         requests,
+        settings,
         total=len(bundles) * settings.ingest_rounds,
         warmup=len(bundles),
         concurrency=1,
         expect_status=200,
-        timeout_s=settings.timeout_s,
     )
     resources = sum(b.entries for b in bundles) * settings.ingest_rounds
     return _row(
@@ -456,19 +484,14 @@ async def scenario_ingest(server: Server, settings: Settings, bundles: list[Bund
     )
 
 
-async def painfhir_scenarios(
-    settings: Settings, env: dict[str, str], logs: Path, bundles: list[Bundle]
-) -> list[Row]:
+def _bare_argv() -> list[str]:
+    return [sys.executable, "-m", "bench.bare_app", "--host", HOST]
+
+
+def _painfhir_argv() -> list[str]:
     painfhir = Path(sys.executable).parent / "painfhir"
-    server_env = {**env, "PAINFHIR_DATABASE_URL": f"sqlite:///{logs / 'bench.db'}"}
-    argv = [str(painfhir), "serve", "--host", HOST]
-    with _spawned("painfhir", argv, server_env, logs) as server:
-        await start(server, "/metadata")
-        return [
-            await scenario_read(server, settings),
-            await scenario_create(server, settings),
-            await scenario_ingest(server, settings, bundles),
-        ]
+    # painfhir's own default log level is info; the bench serves it as production would.
+    return [str(painfhir), "serve", "--host", HOST, "--log-level", "warning"]
 
 
 # --------------------------------------------------------------------------- report
@@ -476,12 +499,12 @@ async def painfhir_scenarios(
 
 def _format_table(rows: Sequence[Row]) -> str:
     header = f"{'scenario':<42} {'n':>7} {'unit':<4} {'rate/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-    header += f" {'peak RSS MB':>11} {'errors':>6}"
+    header += f" {'peak RSS MB':>11} {'client CPU':>10} {'errors':>6}"
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(
             f"{r.scenario:<42} {r.count:>7} {r.unit:<4} {r.rate:>9,.0f} {r.p50_ms:>8.2f}"
-            f" {r.p99_ms:>8.2f} {r.peak_rss_mb:>11.1f} {r.errors:>6}"
+            f" {r.p99_ms:>8.2f} {r.peak_rss_mb:>11.1f} {r.client_cpu:>10.0%} {r.errors:>6}"
         )
     return "\n".join(lines)
 
@@ -517,7 +540,8 @@ def _verdicts(rows: dict[str, Row]) -> list[tuple[str, bool]]:
 def report(rows: dict[str, Row], settings: Settings) -> bool:
     print(
         f"\nREST core bench — {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-        f"{settings.concurrency} connections, {settings.warmup} warm-up requests\n"
+        f"{settings.concurrency} connections, {settings.warmup} warm-up requests per run;\n"
+        f"(a)/(b): best of {settings.repeats} interleaved runs of {settings.per_repeat} requests\n"
     )
     print(_format_table(list(rows.values())))
     print()
@@ -541,45 +565,65 @@ def report(rows: dict[str, Row], settings: Settings) -> bool:
 
 def _parse_args(argv: Sequence[str] | None) -> tuple[Settings, bool]:
     parser = argparse.ArgumentParser(prog="python -m bench.rest_core", description=__doc__)
-    parser.add_argument("--requests", type=int, default=20_000, help="per GET scenario")
+    parser.add_argument(
+        "--requests", type=int, default=20_000, help="measured requests per GET scenario"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved (a)/(b) runs")
     parser.add_argument("--create-requests", type=int, default=10_000)
-    parser.add_argument("--warmup", type=int, default=2_000)
+    parser.add_argument("--warmup", type=int, default=1_000, help="unrecorded requests per run")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--ingest-rounds", type=int, default=5, help="passes over the bundles")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per scenario")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per run")
     parser.add_argument("--skip-painfhir", action="store_true", help="only (a) and the ceiling")
     args = parser.parse_args(argv)
     for name in ("requests", "create_requests", "warmup"):
         if not 0 < getattr(args, name) <= MAX_REQUESTS:
             parser.error(f"--{name.replace('_', '-')} must be in 1..{MAX_REQUESTS}")
-    if not 1 <= args.concurrency <= 64 or not 1 <= args.ingest_rounds <= 20:
-        parser.error("--concurrency must be 1..64 and --ingest-rounds 1..20")
+    if not 1 <= args.repeats <= 10 or not 1 <= args.ingest_rounds <= 20:
+        parser.error("--repeats must be 1..10 and --ingest-rounds 1..20")
+    if not 1 <= args.concurrency <= 64 or not 1 <= args.timeout <= 600:
+        parser.error("--concurrency must be 1..64 and --timeout 1..600")
     settings = Settings(
-        args.requests,
-        args.create_requests,
-        args.warmup,
-        args.concurrency,
-        args.ingest_rounds,
-        args.timeout,
+        requests=args.requests,
+        repeats=args.repeats,
+        create_requests=args.create_requests,
+        warmup=args.warmup,
+        concurrency=args.concurrency,
+        ingest_rounds=args.ingest_rounds,
+        timeout_s=args.timeout,
     )
     return settings, args.skip_painfhir
 
 
-async def _run(settings: Settings, skip_painfhir: bool) -> bool:
+async def _measure(settings: Settings, skip_painfhir: bool, logs: Path) -> dict[str, Row]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     bundles = [] if skip_painfhir else load_bundles(SYNTHEA_DIR)
     # Setup garbage (1 MB bundles parsed for counting) is done; freeze it so the collector
     # does not rescan it while latencies are being recorded.
     gc.collect()
     gc.freeze()
-    rows: dict[str, Row] = {}
-    with tempfile.TemporaryDirectory(prefix="painfhir-bench-") as tmp:
-        logs = Path(tmp)
-        rows["ceiling"] = await scenario_loadgen_ceiling(settings, env, logs)
-        rows["a"] = await scenario_bare(settings, env, logs)
+    rows = {"ceiling": await scenario_loadgen_ceiling(settings, env, logs)}
+    with ExitStack() as stack:
+        bare = stack.enter_context(_spawned("bare", _bare_argv(), env, logs))
+        painfhir = None
         if not skip_painfhir:
-            read, create, ingest = await painfhir_scenarios(settings, env, logs, bundles)
-            rows.update(b=read, c=create, d=ingest)
+            db_env = {**env, "PAINFHIR_DATABASE_URL": f"sqlite:///{logs / 'bench.db'}"}
+            painfhir = stack.enter_context(_spawned("painfhir", _painfhir_argv(), db_env, logs))
+        await start(bare, "/bare")
+        if painfhir is not None:
+            await start(painfhir, "/metadata")
+        rows.update(
+            zip("ab", await scenarios_bare_and_read(bare, painfhir, settings), strict=False)
+        )
+        if painfhir is not None:
+            rows["c"] = await scenario_create(painfhir, settings)
+            rows["d"] = await scenario_ingest(painfhir, settings, bundles)
+    return rows
+
+
+async def _run(settings: Settings, skip_painfhir: bool) -> bool:
+    with tempfile.TemporaryDirectory(prefix="painfhir-bench-") as tmp:
+        rows = await _measure(settings, skip_painfhir, Path(tmp))
     return report(rows, settings)
 
 

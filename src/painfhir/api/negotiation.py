@@ -13,6 +13,7 @@ from painfhir.fhir.outcome import FhirError
 
 FHIR_JSON = "application/fhir+json"
 JSON_PATCH = "application/json-patch+json"
+FORM = "application/x-www-form-urlencoded"  # the body of a POST _search
 _JSON_TYPES = {FHIR_JSON, "application/json", "json", "text/json"}
 _ANY = {"*/*", "application/*"}
 

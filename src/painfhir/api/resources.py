@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,7 @@ from painfhir.api.exchange import (
     version_headers,
     written_response,
 )
-from painfhir.api.negotiation import JSON_PATCH, answer_format
+from painfhir.api.negotiation import FORM, JSON_PATCH, answer_format, check_content_type
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import information
 from painfhir.interactions import reads, writes
@@ -86,8 +87,9 @@ async def type_history(res_type: str, request: Request) -> Response:
 @router.post("/{res_type}/_search")
 async def search_by_post(res_type: str, request: Request) -> Response:
     answer = answer_format(request)
-    form = await request.form()
-    items = [*request.query_params.multi_items(), *((k, str(v)) for k, v in form.multi_items())]
+    check_content_type(request, (FORM,))
+    form = parse_qsl((await request.body()).decode(), keep_blank_values=True)
+    items = [*request.query_params.multi_items(), *form]
     bundle = reads.search_bundle(
         store_of(request),
         known_type(res_type),

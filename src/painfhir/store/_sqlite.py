@@ -3,6 +3,10 @@
 Writers take SQLite's write lock up front (BEGIN IMMEDIATE), so a conditional create's
 "match, then insert" runs with no other writer in between — in this process or any other
 on the same file. Reads run concurrently with writes thanks to WAL.
+
+Each thread has its own connection, so a read made on the thread that holds a write session
+sees that session's uncommitted changes — which is what a transaction Bundle's GET entries,
+run after its writes, must see.
 """
 
 from __future__ import annotations

@@ -1,0 +1,109 @@
+"""The store's guarantees, on every backend: one write = one transaction, all or nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from painfhir.interactions import writes
+from painfhir.search.criteria import parse_criteria
+from painfhir.search.index import TokenRow
+from painfhir.store import HistoryQuery, Store, open_store
+
+PATIENT = {"resourceType": "Patient", "identifier": [{"system": "urn:s", "value": "42"}]}
+
+
+def _table_counts(path: Path) -> dict[str, int]:
+    db = sqlite3.connect(path)
+    try:
+        tables = ("resource", "resource_version", "search_token", "outbox")
+        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    finally:
+        db.close()
+
+
+def test_a_write_stores_version_index_and_outbox_together(store: Store, tmp_path: Path) -> None:
+    with store.write() as session:
+        written = writes.create(session, dict(PATIENT))
+    assert written.status == 201
+    assert _table_counts(tmp_path / "store.db") == {
+        "resource": 1,
+        "resource_version": 1,
+        "search_token": 1,
+        "outbox": 1,
+    }
+    current = store.read("Patient", written.version.res_id)
+    assert current is not None and current.content == written.version.content
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), store.write() as session:
+        writes.create(session, dict(PATIENT))
+        writes.create(session, dict(PATIENT))
+        raise RuntimeError("a later entry failed")
+    assert set(_table_counts(tmp_path / "store.db").values()) == {0}
+
+
+def test_index_rows_follow_the_current_version(store: Store) -> None:
+    with store.write() as session:
+        res_id = writes.create(session, dict(PATIENT)).version.res_id
+    with store.write() as session:
+        session.put("Patient", res_id, 2, "PUT", b"{}", [TokenRow("identifier", "urn:s", "43")])
+    with store.write() as session:
+        assert session.match("Patient", parse_criteria("identifier=urn:s|42"), 5) == []
+        assert session.match("Patient", parse_criteria("identifier=urn:s|43"), 5) == [res_id]
+        session.put("Patient", res_id, 3, "DELETE", None, [])
+        assert session.match("Patient", parse_criteria("identifier=urn:s|43"), 5) == []
+
+
+def test_history_is_newest_first_and_pages_by_cursor(store: Store) -> None:
+    with store.write() as session:
+        res_id = writes.create(session, dict(PATIENT)).version.res_id
+    for version in (2, 3, 4):
+        with store.write() as session:
+            session.put("Patient", res_id, version, "PUT", b"{}", [])
+    page = store.history(HistoryQuery("Patient", res_id, count=2))
+    assert [v.version for v in page] == [4, 3, 2]  # one more than asked: there is a next page
+    rest = store.history(HistoryQuery("Patient", res_id, before_seq=page[1].seq, count=2))
+    assert [v.version for v in rest] == [2, 1]
+
+
+def test_conditional_create_holds_across_separate_stores_on_one_file(tmp_path: Path) -> None:
+    """Two processes' worth of stores: the database's write lock, not ours, decides."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    stores = [open_store(url) for _ in range(4)]
+    criteria = parse_criteria("identifier=urn:s|42")
+    statuses: list[int] = []
+    barrier = threading.Barrier(16)
+
+    def create(store: Store) -> None:
+        barrier.wait()
+        with store.write() as session:
+            statuses.append(writes.create(session, dict(PATIENT), criteria).status)
+
+    threads = [threading.Thread(target=create, args=(stores[i % 4],)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * 15 + [201]
+    for store in stores:
+        store.close()
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    open_store(f"sqlite:///{path}").close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(RuntimeError, match="schema version 99"):
+        open_store(f"sqlite:///{path}")
+
+
+def test_unknown_database_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="mysql"):
+        open_store("mysql://localhost/painfhir")
