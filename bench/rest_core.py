@@ -178,6 +178,11 @@ def _spawned(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> 
     server = Server(name, process, port, log_path)
     try:
         yield server
+    except BaseException:
+        # A failed run is usually explained by the server's own output; show it before the
+        # temporary directory holding the log disappears.
+        print(f"--- {name} log (tail) ---\n{server.log_tail()}", file=sys.stderr)
+        raise
     finally:
         _stop(server)
 

@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(Exception, _on_unexpected)
-    app.include_router(system.router)
-    app.include_router(resources.router)
+    # Plain Starlette routes: painfhir reads raw bodies and writes raw bytes, so FastAPI's
+    # per-request parameter machinery would be pure overhead on the hot read path.
+    app.router.routes.extend([*resources.routes, *system.routes])
     return app

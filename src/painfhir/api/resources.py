@@ -11,10 +11,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import register_url_convertor
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
+from painfhir.api.convertors import ResourceIdConvertor, ResourceTypeConvertor
 from painfhir.api.exchange import (
     base_url,
     fhir_response,
@@ -34,8 +37,6 @@ from painfhir.interactions import reads, writes
 from painfhir.interactions._resources import accept
 from painfhir.search.criteria import Criterion, parse_criteria
 from painfhir.store import StoredVersion, WriteSession
-
-router = APIRouter()
 
 
 async def _in_transaction(request: Request, work: Callable[[WriteSession], Any]) -> Any:
@@ -74,8 +75,8 @@ def _deleted_response(request: Request, written: writes.Written | None) -> Respo
     return Response(status_code=204, headers=headers)
 
 
-@router.get("/{res_type}/_history")
-async def type_history(res_type: str, request: Request) -> Response:
+async def type_history(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
     answer = answer_format(request)
     params = dict(request.query_params)
     query = reads.history_query(params, known_type(res_type))
@@ -84,8 +85,8 @@ async def type_history(res_type: str, request: Request) -> Response:
     return fhir_response(bundle, answer)
 
 
-@router.post("/{res_type}/_search")
-async def search_by_post(res_type: str, request: Request) -> Response:
+async def search_by_post(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
     answer = answer_format(request)
     check_content_type(request, (FORM,))
     form = parse_qsl((await request.body()).decode(), keep_blank_values=True)
@@ -100,14 +101,17 @@ async def search_by_post(res_type: str, request: Request) -> Response:
     return fhir_response(bundle, answer)
 
 
-@router.get("/{res_type}/{res_id}/_history/{version}")
-async def vread(res_type: str, res_id: str, version: str, request: Request) -> Response:
+async def vread(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
+    res_id = request.path_params["res_id"]
+    version = request.path_params["version"]
     found = reads.vread(store_of(request), known_type(res_type), res_id, version)
     return _read_response(request, found)
 
 
-@router.get("/{res_type}/{res_id}/_history")
-async def instance_history(res_type: str, res_id: str, request: Request) -> Response:
+async def instance_history(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
+    res_id = request.path_params["res_id"]
     answer = answer_format(request)
     params = dict(request.query_params)
     query = reads.history_query(params, known_type(res_type), res_id)
@@ -118,14 +122,16 @@ async def instance_history(res_type: str, res_id: str, request: Request) -> Resp
     return fhir_response(reads.history_bundle(store_of(request), query, base, url, params), answer)
 
 
-@router.get("/{res_type}/{res_id}")
-async def read(res_type: str, res_id: str, request: Request) -> Response:
+async def read(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
+    res_id = request.path_params["res_id"]
     found = reads.read(store_of(request), known_type(res_type), res_id)
     return _read_response(request, found)
 
 
-@router.put("/{res_type}/{res_id}")
-async def update(res_type: str, res_id: str, request: Request) -> Response:
+async def update(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
+    res_id = request.path_params["res_id"]
     answer_format(request)
     resource = accept(await read_resource(request), known_type(res_type))
     if_match = request.headers.get("if-match")
@@ -135,8 +141,9 @@ async def update(res_type: str, res_id: str, request: Request) -> Response:
     return written_response(request, written, f"{res_type}/{res_id} saved")
 
 
-@router.patch("/{res_type}/{res_id}")
-async def patch(res_type: str, res_id: str, request: Request) -> Response:
+async def patch(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
+    res_id = request.path_params["res_id"]
     answer_format(request)
     operations = await read_body(request, JSON_PATCH)
     if_match = request.headers.get("if-match")
@@ -147,8 +154,9 @@ async def patch(res_type: str, res_id: str, request: Request) -> Response:
     return written_response(request, written, f"{res_type}/{res_id} patched")
 
 
-@router.delete("/{res_type}/{res_id}")
-async def delete(res_type: str, res_id: str, request: Request) -> Response:
+async def delete(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
+    res_id = request.path_params["res_id"]
     known_type(res_type)
     if_match = request.headers.get("if-match")
     written = await _in_transaction(
@@ -157,8 +165,8 @@ async def delete(res_type: str, res_id: str, request: Request) -> Response:
     return _deleted_response(request, written)
 
 
-@router.get("/{res_type}")
-async def search(res_type: str, request: Request) -> Response:
+async def search(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
     answer = answer_format(request)
     bundle = reads.search_bundle(
         store_of(request),
@@ -170,8 +178,8 @@ async def search(res_type: str, request: Request) -> Response:
     return fhir_response(bundle, answer)
 
 
-@router.post("/{res_type}")
-async def create(res_type: str, request: Request) -> Response:
+async def create(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
     answer_format(request)
     resource = accept(await read_resource(request), known_type(res_type))
     if_none_exist = request.headers.get("if-none-exist")
@@ -182,8 +190,8 @@ async def create(res_type: str, request: Request) -> Response:
     return written_response(request, written, f"{res_type}/{written.version.res_id} created")
 
 
-@router.put("/{res_type}")
-async def conditional_update(res_type: str, request: Request) -> Response:
+async def conditional_update(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
     answer_format(request)
     resource = accept(await read_resource(request), known_type(res_type))
     criteria = _conditional_criteria(request)
@@ -194,8 +202,8 @@ async def conditional_update(res_type: str, request: Request) -> Response:
     return written_response(request, written, f"{res_type}/{written.version.res_id} saved")
 
 
-@router.patch("/{res_type}")
-async def conditional_patch(res_type: str, request: Request) -> Response:
+async def conditional_patch(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
     answer_format(request)
     operations = await read_body(request, JSON_PATCH)
     criteria = _conditional_criteria(request)
@@ -208,11 +216,34 @@ async def conditional_patch(res_type: str, request: Request) -> Response:
     return written_response(request, written, f"{res_type}/{written.version.res_id} patched")
 
 
-@router.delete("/{res_type}")
-async def conditional_delete(res_type: str, request: Request) -> Response:
+async def conditional_delete(request: Request) -> Response:
+    res_type = request.path_params["res_type"]
     criteria = _conditional_criteria(request)
     known_type(res_type)
     written = await _in_transaction(
         request, lambda session: writes.conditional_delete(session, res_type, criteria)
     )
     return _deleted_response(request, written)
+
+
+# Path parameters are constrained to what FHIR allows, so `/Patient/_history` can never be
+# read as a Patient with id "_history" and the routes need no particular order: the hot
+# ones (read, create) come first, since routes are tried in order.
+register_url_convertor("type", ResourceTypeConvertor())
+register_url_convertor("id", ResourceIdConvertor())
+
+routes = [
+    Route("/{res_type:type}/{res_id:id}", read, methods=["GET"]),
+    Route("/{res_type:type}/{res_id:id}", update, methods=["PUT"]),
+    Route("/{res_type:type}/{res_id:id}", patch, methods=["PATCH"]),
+    Route("/{res_type:type}/{res_id:id}", delete, methods=["DELETE"]),
+    Route("/{res_type:type}", create, methods=["POST"]),
+    Route("/{res_type:type}", search, methods=["GET"]),
+    Route("/{res_type:type}", conditional_update, methods=["PUT"]),
+    Route("/{res_type:type}", conditional_patch, methods=["PATCH"]),
+    Route("/{res_type:type}", conditional_delete, methods=["DELETE"]),
+    Route("/{res_type:type}/_search", search_by_post, methods=["POST"]),
+    Route("/{res_type:type}/_history", type_history, methods=["GET"]),
+    Route("/{res_type:type}/{res_id:id}/_history", instance_history, methods=["GET"]),
+    Route("/{res_type:type}/{res_id:id}/_history/{version:id}", vread, methods=["GET"]),
+]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from painfhir.api.capability import capability_statement
 from painfhir.api.exchange import (
@@ -21,7 +22,6 @@ from painfhir.fhir.codec import dump_json
 from painfhir.interactions import bundles, reads
 from painfhir.store._time import instant_text, utc_now
 
-router = APIRouter()
 _STARTED = instant_text(utc_now())
 
 
@@ -30,12 +30,10 @@ def _capability_bytes(base: str) -> bytes:
     return dump_json(capability_statement(base, _STARTED))
 
 
-@router.get("/metadata")
 async def metadata(request: Request) -> Response:
     return fhir_response(_capability_bytes(base_url(request)), answer_format(request))
 
 
-@router.post("/")
 async def batch_or_transaction(request: Request) -> Response:
     answer = answer_format(request)
     bundle = await read_resource(request)
@@ -48,7 +46,6 @@ async def batch_or_transaction(request: Request) -> Response:
     return fhir_response(response, answer)
 
 
-@router.get("/_history")
 async def system_history(request: Request) -> Response:
     answer = answer_format(request)
     params = dict(request.query_params)
@@ -57,3 +54,10 @@ async def system_history(request: Request) -> Response:
         store_of(request), reads.history_query(params), base, f"{base}/_history", params
     )
     return fhir_response(bundle, answer)
+
+
+routes = [
+    Route("/metadata", metadata, methods=["GET"]),
+    Route("/", batch_or_transaction, methods=["POST"]),
+    Route("/_history", system_history, methods=["GET"]),
+]

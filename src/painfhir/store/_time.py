@@ -11,7 +11,7 @@ def instant_text(moment: datetime) -> str:
 
 
 def parse_instant(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # C-fast, unlike strptime: this is on every read
 
 
 def utc_now() -> datetime:
