@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.conftest import RunningServer
+from tests.api.fhir_client import patient, send
+from tests.conftest import Database, RunningServer
 
 
 def _totals(url: str) -> dict[str, int]:
@@ -17,8 +21,7 @@ def _totals(url: str) -> dict[str, int]:
     return counts
 
 
-def test_demo_is_loaded_once(tmp_path: Path) -> None:
-    database = tmp_path / "demo.db"
+def test_demo_is_loaded_once(database: Database) -> None:
     first = RunningServer(database, "--demo")
     try:
         loaded = _totals(first.url)
@@ -36,3 +39,46 @@ def test_demo_is_loaded_once(tmp_path: Path) -> None:
         assert _totals(again.url) == loaded
     finally:
         again.stop()
+
+
+def test_several_workers_share_one_database(database: Database) -> None:
+    """Two worker processes: a conditional create still leaves exactly one resource."""
+    running = RunningServer(database, "--workers", "2")
+    try:
+        resource = {**patient(), "identifier": [{"system": "urn:w", "value": "1"}]}
+
+        def create(_: int) -> int:
+            with httpx.Client(base_url=running.url, timeout=30) as own:
+                headers = {"If-None-Exist": "identifier=urn:w|1"}
+                return send(own, "POST", "/Patient", resource, **headers).status_code
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = sorted(pool.map(create, range(16)))
+        found = httpx.get(f"{running.url}/Patient", params={"identifier": "urn:w|1"}).json()
+    finally:
+        running.stop()
+    assert statuses == [200] * 15 + [201]
+    assert len(found["entry"]) == 1
+
+
+def test_db_upgrade_then_serve_without_migrating(database: Database) -> None:
+    env = {**os.environ, "PAINFHIR_DATABASE_URL": database.url}
+    upgrade = [sys.executable, "-m", "painfhir", "db", "upgrade"]
+    first = subprocess.run(upgrade, env=env, capture_output=True, text=True, check=True)
+    assert "applied 0001_initial" in first.stdout
+    second = subprocess.run(upgrade, env=env, capture_output=True, text=True, check=True)
+    assert "up to date" in second.stdout
+    running = RunningServer(database, migrate_on_start="false")
+    running.stop()
+
+
+def test_serve_refuses_an_outdated_schema_when_not_migrating(database: Database) -> None:
+    env = {
+        **os.environ,
+        "PAINFHIR_DATABASE_URL": database.url,
+        "PAINFHIR_MIGRATE_ON_START": "false",
+    }
+    command = [sys.executable, "-m", "painfhir", "serve", "--port", "1"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "painfhir db upgrade" in result.stderr

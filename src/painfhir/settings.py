@@ -22,3 +22,7 @@ class Settings(BaseSettings):
     # Largest request body accepted; Synthea-sized transaction Bundles are ~1.5 MB.
     max_body_bytes: int = 64 * 1024 * 1024
     access_log: bool = False
+    # Apply pending schema migrations when the server starts (under a database lock, so
+    # several workers starting together are safe). Turn off to upgrade only with
+    # `painfhir db upgrade`; the server then refuses to start on an outdated schema.
+    migrate_on_start: bool = True

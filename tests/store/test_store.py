@@ -12,24 +12,21 @@ from painfhir.interactions import writes
 from painfhir.search.criteria import parse_criteria
 from painfhir.search.index import TokenRow
 from painfhir.store import HistoryQuery, Store, open_store
+from tests.conftest import Database
 
 PATIENT = {"resourceType": "Patient", "identifier": [{"system": "urn:s", "value": "42"}]}
 
 
-def _table_counts(path: Path) -> dict[str, int]:
-    db = sqlite3.connect(path)
-    try:
-        tables = ("resource", "resource_version", "search_token", "outbox")
-        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
-    finally:
-        db.close()
+def _table_counts(database: Database) -> dict[str, int]:
+    tables = ("resource", "resource_version", "search_token", "outbox")
+    return {table: database.count(table) for table in tables}
 
 
-def test_a_write_stores_version_index_and_outbox_together(store: Store, tmp_path: Path) -> None:
+def test_a_write_stores_version_index_and_outbox_together(store: Store, database: Database) -> None:
     with store.write() as session:
         written = writes.create(session, dict(PATIENT))
     assert written.status == 201
-    assert _table_counts(tmp_path / "store.db") == {
+    assert _table_counts(database) == {
         "resource": 1,
         "resource_version": 1,
         "search_token": 1,
@@ -39,12 +36,12 @@ def test_a_write_stores_version_index_and_outbox_together(store: Store, tmp_path
     assert current is not None and current.content == written.version.content
 
 
-def test_a_failed_transaction_leaves_nothing(store: Store, tmp_path: Path) -> None:
+def test_a_failed_transaction_leaves_nothing(store: Store, database: Database) -> None:
     with pytest.raises(RuntimeError), store.write() as session:
         writes.create(session, dict(PATIENT))
         writes.create(session, dict(PATIENT))
         raise RuntimeError("a later entry failed")
-    assert set(_table_counts(tmp_path / "store.db").values()) == {0}
+    assert set(_table_counts(database).values()) == {0}
 
 
 def test_index_rows_follow_the_current_version(store: Store) -> None:
@@ -71,10 +68,9 @@ def test_history_is_newest_first_and_pages_by_cursor(store: Store) -> None:
     assert [v.version for v in rest] == [2, 1]
 
 
-def test_conditional_create_holds_across_separate_stores_on_one_file(tmp_path: Path) -> None:
-    """Two processes' worth of stores: the database's write lock, not ours, decides."""
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    stores = [open_store(url) for _ in range(4)]
+def test_conditional_create_holds_across_separate_stores(database: Database) -> None:
+    """Four workers' worth of stores on one database: the database decides, not our locks."""
+    stores = [open_store(database.url) for _ in range(4)]
     criteria = parse_criteria("identifier=urn:s|42")
     statuses: list[int] = []
     barrier = threading.Barrier(16)
@@ -97,11 +93,16 @@ def test_conditional_create_holds_across_separate_stores_on_one_file(tmp_path: P
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     open_store(f"sqlite:///{path}").close()
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 99")
-    db.close()
-    with pytest.raises(RuntimeError, match="schema version 99"):
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migration VALUES (9999, 'future', 'now')")
+    with pytest.raises(RuntimeError, match="9999"):
         open_store(f"sqlite:///{path}")
+
+
+def test_migrations_run_once(database: Database) -> None:
+    open_store(database.url).close()
+    open_store(database.url).close()
+    assert database.count("schema_migration") == 1
 
 
 def test_unknown_database_url_is_refused() -> None:

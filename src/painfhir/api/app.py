@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -42,10 +41,6 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
     return _outcome_response(FhirError.of(exc.status_code, code, message), exc.headers)
 
 
-async def _on_invalid_request(request: Request, exc: Exception) -> Response:
-    return _outcome_response(FhirError.of(400, "invalid", f"Invalid request: {exc}"))
-
-
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("Unexpected error on %s %s", request.method, request.url.path)
     return _outcome_response(FhirError.of(500, "exception", "Internal error; see the server log"))
@@ -57,7 +52,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or open_store(settings.database_url)
+        app.state.store = store or open_store(
+            settings.database_url, migrate=settings.migrate_on_start
+        )
         try:
             yield
         finally:
@@ -67,14 +64,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         title="painfhir",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/_docs",
+        # The FHIR API describes itself in its CapabilityStatement (GET /metadata).
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/_openapi.json",
+        openapi_url=None,
     )
     app.state.settings = settings
     app.add_exception_handler(FhirError, _on_fhir_error)
     app.add_exception_handler(HTTPException, _on_http_error)
-    app.add_exception_handler(RequestValidationError, _on_invalid_request)
     app.add_exception_handler(Exception, _on_unexpected)
     # Plain Starlette routes: painfhir reads raw bodies and writes raw bytes, so FastAPI's
     # per-request parameter machinery would be pure overhead on the hot read path.

@@ -71,7 +71,7 @@ def _criterion_sql(criterion: Criterion) -> Sql:
 
 def where_clause(res_type: str, criteria: list[Criterion]) -> Sql:
     """Live resources of one type matching every criterion."""
-    clauses = ["r.res_type = ?", "r.deleted = 0"]
+    clauses = ["r.res_type = ?", "NOT r.deleted"]
     params: list[object] = [res_type]
     for criterion in criteria:
         sql, values = _criterion_sql(criterion)

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from painfhir.search.criteria import Criterion
 from painfhir.search.index import TokenRow
+from painfhir.store._migrations import Migration
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,5 +96,11 @@ class Store(Protocol):
         ...
 
     def write(self) -> AbstractContextManager[WriteSession]: ...
+
+    def upgrade(self) -> list[Migration]:
+        """Apply pending schema migrations; safe when several workers start at once."""
+        ...
+
+    def pending_migrations(self) -> list[Migration]: ...
 
     def close(self) -> None: ...
