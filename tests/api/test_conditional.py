@@ -57,8 +57,11 @@ def test_conditional_create_with_two_matches_is_412(client: httpx.Client) -> Non
 
 
 def test_conditional_create_refuses_parameters_it_cannot_evaluate(client: httpx.Client) -> None:
-    response = send(client, "POST", "/Patient", patient(), **{"If-None-Exist": "name=Rivera"})
+    """A condition the server would ignore could create a duplicate: it is an error instead."""
+    header = {"If-None-Exist": "favourite-colour=blue"}
+    response = send(client, "POST", "/Patient", patient(), **header)
     assert response.status_code == 400
+    assert "favourite-colour" in response.text
 
 
 def test_conditional_update_creates_then_updates(client: httpx.Client) -> None:

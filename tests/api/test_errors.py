@@ -80,7 +80,7 @@ def _count_patients_named(client: httpx.Client, family: str) -> int:
         pytest.param("GET", "/Patient?_lastUpdated=yesterday", None, {}, 400, id="bad-date-400"),
         pytest.param(
             "GET",
-            "/Patient?name=x",
+            "/Patient?shoe-size=44",
             None,
             {"Prefer": "handling=strict"},
             400,

@@ -10,11 +10,15 @@ import pytest
 
 from painfhir.interactions import writes
 from painfhir.search.criteria import parse_criteria
-from painfhir.search.index import TokenRow
+from painfhir.search.extract import IndexRows, TokenRow
 from painfhir.store import HistoryQuery, Store, open_store
 from tests.conftest import Database
 
 PATIENT = {"resourceType": "Patient", "identifier": [{"system": "urn:s", "value": "42"}]}
+
+
+def _identifier(value: str) -> TokenRow:
+    return TokenRow("identifier", "urn:s", value, "")
 
 
 def _table_counts(database: Database) -> dict[str, int]:
@@ -26,10 +30,12 @@ def test_a_write_stores_version_index_and_outbox_together(store: Store, database
     with store.write() as session:
         written = writes.create(session, dict(PATIENT))
     assert written.status == 201
+    # Two tokens: the identifier, and `deceased`, which R4 computes for every Patient
+    # (`Patient.deceased.exists() and Patient.deceased != false`), here false.
     assert _table_counts(database) == {
         "resource": 1,
         "resource_version": 1,
-        "search_token": 1,
+        "search_token": 2,
         "outbox": 1,
     }
     current = store.read("Patient", written.version.res_id)
@@ -48,12 +54,14 @@ def test_index_rows_follow_the_current_version(store: Store) -> None:
     with store.write() as session:
         res_id = writes.create(session, dict(PATIENT)).version.res_id
     with store.write() as session:
-        session.put("Patient", res_id, 2, "PUT", b"{}", [TokenRow("identifier", "urn:s", "43")])
+        session.put("Patient", res_id, 2, "PUT", b"{}", IndexRows(tokens=[_identifier("43")]))
     with store.write() as session:
-        assert session.match("Patient", parse_criteria("identifier=urn:s|42"), 5) == []
-        assert session.match("Patient", parse_criteria("identifier=urn:s|43"), 5) == [res_id]
-        session.put("Patient", res_id, 3, "DELETE", None, [])
-        assert session.match("Patient", parse_criteria("identifier=urn:s|43"), 5) == []
+        assert session.match("Patient", parse_criteria("Patient", "identifier=urn:s|42"), 5) == []
+        assert session.match("Patient", parse_criteria("Patient", "identifier=urn:s|43"), 5) == [
+            res_id
+        ]
+        session.put("Patient", res_id, 3, "DELETE", None, None)
+        assert session.match("Patient", parse_criteria("Patient", "identifier=urn:s|43"), 5) == []
 
 
 def test_history_is_newest_first_and_pages_by_cursor(store: Store) -> None:
@@ -61,7 +69,7 @@ def test_history_is_newest_first_and_pages_by_cursor(store: Store) -> None:
         res_id = writes.create(session, dict(PATIENT)).version.res_id
     for version in (2, 3, 4):
         with store.write() as session:
-            session.put("Patient", res_id, version, "PUT", b"{}", [])
+            session.put("Patient", res_id, version, "PUT", b"{}", None)
     page = store.history(HistoryQuery("Patient", res_id, count=2))
     assert [v.version for v in page] == [4, 3, 2]  # one more than asked: there is a next page
     rest = store.history(HistoryQuery("Patient", res_id, before_seq=page[1].seq, count=2))
@@ -71,7 +79,7 @@ def test_history_is_newest_first_and_pages_by_cursor(store: Store) -> None:
 def test_conditional_create_holds_across_separate_stores(database: Database) -> None:
     """Four workers' worth of stores on one database: the database decides, not our locks."""
     stores = [open_store(database.url) for _ in range(4)]
-    criteria = parse_criteria("identifier=urn:s|42")
+    criteria = parse_criteria("Patient", "identifier=urn:s|42")
     statuses: list[int] = []
     barrier = threading.Barrier(16)
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from painfhir import __version__
 from painfhir.api.negotiation import FHIR_JSON, JSON_PATCH
-from painfhir.fhir.definitions import RESOURCE_TYPES, TYPES
-from painfhir.search.criteria import SEARCH_PARAMETERS
+from painfhir.fhir.definitions import RESOURCE_TYPES
+from painfhir.search.definitions import parameters_for
 
 _TYPE_INTERACTIONS = [
     "read",
@@ -20,33 +20,29 @@ _TYPE_INTERACTIONS = [
     "create",
     "search-type",
 ]
-_DOCUMENTATION = {
-    "_id": "Logical id of the resource",
-    "_lastUpdated": "When the resource last changed (prefixes eq ne gt lt ge le sa eb ap)",
-    "identifier": "A business identifier of the resource (system|value)",
-}
-
-
-def _has_element(res_type: str, name: str) -> bool:
-    return any(element.name == name for element in TYPES[res_type])
-
-
-def _definition(res_type: str, name: str) -> str:
-    owner = "Resource" if name.startswith("_") else res_type
-    return f"http://hl7.org/fhir/SearchParameter/{owner}-{name.lstrip('_')}"
 
 
 def _search_params(res_type: str) -> list[dict[str, str]]:
-    return [
+    params = [
         {
-            "name": name,
-            "definition": _definition(res_type, name),
-            "type": kind,
-            "documentation": _DOCUMENTATION[name],
-        }
-        for name, kind in SEARCH_PARAMETERS.items()
-        if name.startswith("_") or _has_element(res_type, name)
+            "name": "_id",
+            "type": "token",
+            "definition": "http://hl7.org/fhir/SearchParameter/Resource-id",
+        },
+        {
+            "name": "_lastUpdated",
+            "type": "date",
+            "definition": "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated",
+        },
     ]
+    for code, parameter in sorted(parameters_for(res_type).items()):
+        if parameter.type != "special" and code not in ("_id", "_lastUpdated"):
+            params.append({"name": code, "type": parameter.type, "definition": parameter.url})
+    return params
+
+
+def _references(res_type: str) -> list[str]:
+    return sorted(c for c, p in parameters_for(res_type).items() if p.type == "reference")
 
 
 def _resource(res_type: str) -> dict[str, Any]:
@@ -61,6 +57,8 @@ def _resource(res_type: str) -> dict[str, Any]:
         "conditionalRead": "full-support",
         "conditionalUpdate": True,
         "conditionalDelete": "single",
+        "searchInclude": ["*", *(f"{res_type}:{p}" for p in _references(res_type))],
+        "searchRevInclude": ["*"],
         "searchParam": _search_params(res_type),
     }
 

@@ -35,7 +35,9 @@ from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import information
 from painfhir.interactions import reads, writes
 from painfhir.interactions._resources import accept
-from painfhir.search.criteria import Criterion, parse_criteria
+from painfhir.interactions.search import compartment_search, search_bundle
+from painfhir.search.criteria import SearchCriterion, parse_criteria
+from painfhir.search.query import FORMAT_PARAMETERS
 from painfhir.store import StoredVersion, WriteSession
 
 
@@ -49,12 +51,10 @@ async def _in_transaction(request: Request, work: Callable[[WriteSession], Any])
     return await run_in_threadpool(run)
 
 
-def _conditional_criteria(request: Request) -> list[Criterion]:
+def _conditional_criteria(request: Request, res_type: str) -> list[SearchCriterion]:
     """The query of a conditional update / patch / delete, less the response-format options."""
-    items = [
-        (k, v) for k, v in request.query_params.multi_items() if k not in ("_format", "_pretty")
-    ]
-    return parse_criteria(items)
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in FORMAT_PARAMETERS]
+    return parse_criteria(res_type, items)
 
 
 def _read_response(request: Request, version: StoredVersion) -> Response:
@@ -91,7 +91,7 @@ async def search_by_post(request: Request) -> Response:
     check_content_type(request, (FORM,))
     form = parse_qsl((await request.body()).decode(), keep_blank_values=True)
     items = [*request.query_params.multi_items(), *form]
-    bundle = reads.search_bundle(
+    bundle = search_bundle(
         store_of(request),
         known_type(res_type),
         items,
@@ -168,7 +168,7 @@ async def delete(request: Request) -> Response:
 async def search(request: Request) -> Response:
     res_type = request.path_params["res_type"]
     answer = answer_format(request)
-    bundle = reads.search_bundle(
+    bundle = search_bundle(
         store_of(request),
         known_type(res_type),
         request.query_params.multi_items(),
@@ -183,7 +183,7 @@ async def create(request: Request) -> Response:
     answer_format(request)
     resource = accept(await read_resource(request), known_type(res_type))
     if_none_exist = request.headers.get("if-none-exist")
-    criteria = parse_criteria(if_none_exist) if if_none_exist else None
+    criteria = parse_criteria(res_type, if_none_exist) if if_none_exist else None
     written = await _in_transaction(
         request, lambda session: writes.create(session, resource, criteria)
     )
@@ -194,7 +194,7 @@ async def conditional_update(request: Request) -> Response:
     res_type = request.path_params["res_type"]
     answer_format(request)
     resource = accept(await read_resource(request), known_type(res_type))
-    criteria = _conditional_criteria(request)
+    criteria = _conditional_criteria(request, known_type(res_type))
     if_match = request.headers.get("if-match")
     written = await _in_transaction(
         request, lambda session: writes.conditional_update(session, criteria, resource, if_match)
@@ -206,7 +206,7 @@ async def conditional_patch(request: Request) -> Response:
     res_type = request.path_params["res_type"]
     answer_format(request)
     operations = await read_body(request, JSON_PATCH)
-    criteria = _conditional_criteria(request)
+    criteria = _conditional_criteria(request, known_type(res_type))
     known_type(res_type)
     if_match = request.headers.get("if-match")
     written = await _in_transaction(
@@ -218,12 +218,29 @@ async def conditional_patch(request: Request) -> Response:
 
 async def conditional_delete(request: Request) -> Response:
     res_type = request.path_params["res_type"]
-    criteria = _conditional_criteria(request)
+    criteria = _conditional_criteria(request, known_type(res_type))
     known_type(res_type)
     written = await _in_transaction(
         request, lambda session: writes.conditional_delete(session, res_type, criteria)
     )
     return _deleted_response(request, written)
+
+
+async def search_compartment(request: Request) -> Response:
+    compartment = request.path_params["compartment"]
+    owner_id = request.path_params["owner_id"]
+    res_type = known_type(request.path_params["res_type"])
+    answer = answer_format(request)
+    bundle = compartment_search(
+        store_of(request),
+        known_type(compartment),
+        owner_id,
+        res_type,
+        request.query_params.multi_items(),
+        base_url(request),
+        strict=strict_handling(request),
+    )
+    return fhir_response(bundle, answer)
 
 
 # Path parameters are constrained to what FHIR allows, so `/Patient/_history` can never be
@@ -246,4 +263,5 @@ routes = [
     Route("/{res_type:type}/_history", type_history, methods=["GET"]),
     Route("/{res_type:type}/{res_id:id}/_history", instance_history, methods=["GET"]),
     Route("/{res_type:type}/{res_id:id}/_history/{version:id}", vread, methods=["GET"]),
+    Route("/{compartment:type}/{owner_id:id}/{res_type:type}", search_compartment, methods=["GET"]),
 ]

@@ -47,6 +47,7 @@ _INVARIANT = "invariant"
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # FHIR integers are 32-bit
 _URI_TYPES = frozenset({"uri", "url", "canonical", "oid", "uuid"})
 _DATE_TYPES = frozenset({"date", "dateTime", "instant"})
+_BLANK = re.compile(r"\s*", re.ASCII).fullmatch  # ASCII whitespace, as Java's trim() sees it
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # A definition regex that backtracks badly on long values, replaced by one matching the same
 # strings in linear time: `(\s*X{4}\s*)+` is the same language as `\s*(X{4}\s*)+`.
@@ -54,21 +55,47 @@ _LINEAR_REGEX = {"base64Binary": r"\s*(?:[0-9a-zA-Z+/=]{4}\s*)+"}
 
 
 class _Primitive:
-    """A primitive type, ready to check values with."""
+    """A primitive type, ready to check values with.
 
-    __slots__ = ("calendar", "json", "match", "max_length", "name")
+    `quick(value)` is truthy for a value that is certainly valid; a falsy result, or a
+    TypeError (a regex given a number), means the full check in `_primitive_problem` decides.
+    For string types it is a single compiled regex, so the common case costs one C call.
+    """
+
+    __slots__ = ("calendar", "json", "match", "max_length", "name", "quick")
 
     def __init__(self, definition: PrimitiveDef) -> None:
         self.name = definition.name
         self.json: str = "xhtml" if definition.name == "xhtml" else definition.json
+        self.max_length = definition.max_length
+        self.calendar = definition.name in _DATE_TYPES
         regex = _LINEAR_REGEX.get(definition.name, definition.regex)
         # re.ASCII: `\s` and `\S` mean what they mean in the (Java) reference validator,
         # so a no-break space is text, not whitespace.
-        self.match: Callable[[str], object] | None = (
-            re.compile(regex, re.ASCII).fullmatch if regex is not None else None
-        )
-        self.max_length = definition.max_length
-        self.calendar = definition.name in _DATE_TYPES
+        self.match: Callable[[str], object] | None = None
+        self.quick: Callable[[Any], object] = self._fully_valid
+        if regex is not None:
+            self.match = re.compile(regex, re.ASCII).fullmatch
+        if regex is not None and self.json == "string":
+            self.quick = re.compile(self._quick_pattern(regex), re.ASCII).fullmatch
+        elif self.json == "boolean":
+            self.quick = _is_boolean
+
+    def _quick_pattern(self, regex: str) -> str:
+        parts = [r"(?=\s*\S)"]  # not empty, not only whitespace
+        if self.max_length is not None:
+            parts.append(f"(?=(?s:.){{0,{self.max_length}}}\\Z)")
+        if self.calendar:
+            parts.append(r"(?!.{8}(?:29|3))")  # days 29 to 31 are left to the full check
+        parts.append(f"(?:{regex})")
+        return "".join(parts)
+
+    def _fully_valid(self, value: Any) -> bool:
+        return _primitive_problem(value, self) is None
+
+
+def _is_boolean(value: Any) -> bool:
+    return type(value) is bool
 
 
 class _Element:
@@ -205,6 +232,16 @@ def _check_object(obj: dict[str, Any], type_: _Type, path: str, issues: list[Iss
             _check_array(obj, value, element, path, issues)
         elif type(value) is list:
             _issue(issues, _STRUCTURE, "A single value is allowed, not an array", _at(path, key))
+        elif element.primitive is not None:
+            # _quick_valid, inlined: this is the most frequent step of a check.
+            try:
+                valid = element.primitive.quick(value)
+            except TypeError:
+                valid = False
+            if not valid:
+                _check_value(value, element, _at(path, key), issues)
+        elif element.complex is not None and type(value) is dict and value:
+            _check_object(value, element.complex, _at(path, key), issues)
         else:
             _check_value(value, element, _at(path, key), issues)
         if element.choice is not None:
@@ -227,13 +264,20 @@ def _check_value(value: Any, element: _Element, path: str, issues: list[Issue]) 
     """One (non-null, non-array) value of an element; `path` is the value's own expression."""
     primitive = element.primitive
     if primitive is not None:
-        problem = _primitive_problem(value, primitive)
+        problem = None if _quick_valid(primitive, value) else _primitive_problem(value, primitive)
         if problem is not None:
             _issue(issues, problem[0], problem[1], path)
-    elif element.resource:
-        _check_resource(value, path, issues)
+    elif element.complex is not None:
+        _check_complex(value, element.complex, path, issues)
     else:
-        _check_complex(value, cast(_Type, element.complex), path, issues)
+        _check_resource(value, path, issues)
+
+
+def _quick_valid(primitive: _Primitive, value: Any) -> object:
+    try:
+        return primitive.quick(value)
+    except TypeError:  # a string pattern given a number, boolean or object
+        return False
 
 
 def _check_complex(value: Any, type_: _Type, path: str, issues: list[Issue]) -> None:
@@ -255,8 +299,11 @@ def _check_array(
     if not values:
         _issue(issues, _STRUCTURE, "An empty array is not a value (leave it out)", base)
         return
+    complex_ = element.complex
     for index, value in enumerate(values):
-        if value is not None:
+        if complex_ is not None and type(value) is dict and value:
+            _check_object(value, complex_, f"{base}[{index}]", issues)  # the common case, direct
+        elif value is not None:
             _check_value(value, element, f"{base}[{index}]", issues)
         elif not _has_extras_at(obj, element, index):
             message = "null is only allowed where the _ array has extensions at the same index"
@@ -362,7 +409,7 @@ def _primitive_problem(value: Any, primitive: _Primitive) -> tuple[str, str] | N
 
 
 def _string_problem(value: str, primitive: _Primitive) -> tuple[str, str] | None:
-    if not value or value.isspace():
+    if _BLANK(value):
         return _VALUE, f"A {primitive.name} must not be empty or only whitespace"
     if primitive.max_length is not None and len(value) > primitive.max_length:
         return _VALUE, f"A {primitive.name} must be at most {primitive.max_length} characters"

@@ -24,7 +24,7 @@ from painfhir.fhir.codec import dump_json, parse_json
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.fhir.outcome import FhirError, Issue
 from painfhir.fhir.structure import check_resource, find_references
-from painfhir.interactions import reads, writes
+from painfhir.interactions import reads, search, writes
 from painfhir.interactions._resources import new_id
 from painfhir.search.criteria import parse_criteria
 from painfhir.store import Store, StoredVersion, WriteSession
@@ -138,7 +138,7 @@ def _run_get(store: Store, entry: Entry, base: str) -> dict[str, Any]:
     assert entry.res_type is not None
     if entry.res_id is None:
         items = parse_qsl(entry.query, keep_blank_values=True)
-        found = reads.search_bundle(store, entry.res_type, items, base, strict=False)
+        found = search.search_bundle(store, entry.res_type, items, base, strict=False)
         return {"resource": orjson.Fragment(found), "response": {"status": "200 OK"}}
     if entry.version is not None:
         version = reads.vread(store, entry.res_type, entry.res_id, entry.version)
@@ -176,7 +176,7 @@ class _Transaction:
         self.identities: dict[str, str] = {}  # fullUrl → "Type/id"
 
     def _match_one(self, res_type: str, query: str) -> str | None:
-        found = self.session.match(res_type, parse_criteria(query), limit=2)
+        found = self.session.match(res_type, parse_criteria(res_type, query), limit=2)
         if len(found) > 1:
             raise FhirError.of(
                 412, "multiple-matches", f"'{res_type}?{query}' matches more than one"

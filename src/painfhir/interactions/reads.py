@@ -10,16 +10,13 @@ from urllib.parse import urlencode
 import orjson
 
 from painfhir.fhir.codec import dump_json
-from painfhir.fhir.outcome import FhirError, Issue, operation_outcome
-from painfhir.search.criteria import SEARCH_PARAMETERS, Criterion, parse_criterion
+from painfhir.fhir.outcome import FhirError
 from painfhir.search.dates import parse_date_value
 from painfhir.store import HistoryQuery, Store, StoredVersion
 from painfhir.store._time import instant_text
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 1000
-# Parameters that shape the answer rather than select resources.
-_RESULT_PARAMETERS = {"_count", "_cursor", "_format", "_pretty"}
 
 
 def read(store: Store, res_type: str, res_id: str) -> StoredVersion:
@@ -105,50 +102,3 @@ def history_query(
     if cursor is not None and not cursor.isdigit():
         raise FhirError.of(400, "value", "_cursor is not one this server handed out")
     return HistoryQuery(res_type, res_id, since, int(cursor) if cursor else None, page_size(params))
-
-
-def search_criteria(
-    items: list[tuple[str, str]], *, strict: bool
-) -> tuple[list[Criterion], list[Issue]]:
-    """Criteria from a search query; what is not understood is refused (strict) or noted."""
-    criteria: list[Criterion] = []
-    ignored: list[Issue] = []
-    for name, value in items:
-        if name in _RESULT_PARAMETERS:
-            continue
-        if name in SEARCH_PARAMETERS or strict:
-            criteria.append(parse_criterion(name, value))
-        else:
-            ignored.append(
-                Issue("warning", "not-supported", f"Search parameter '{name}' was ignored")
-            )
-    return criteria, ignored
-
-
-def search_bundle(
-    store: Store,
-    res_type: str,
-    items: list[tuple[str, str]],
-    base: str,
-    *,
-    strict: bool,
-) -> bytes:
-    """A searchset Bundle, ordered by id; the `next` link resumes after the last id."""
-    params = dict(items)
-    criteria, ignored = search_criteria(items, strict=strict)
-    count = page_size(params)
-    found = store.search(res_type, criteria, count, params.get("_cursor"))
-    page, more = found[:count], len(found) > count
-    url = f"{base}/{res_type}"
-    kept = [(k, v) for k, v in items if k != "_cursor"]
-    links = [_link("self", url, items)]
-    if more:
-        links.append(_link("next", url, [*kept, ("_cursor", page[-1].res_id)]))
-    entries: list[dict[str, Any]] = [
-        {**_entry(base, version), "search": {"mode": "match"}} for version in page
-    ]
-    if ignored:
-        entries.append({"resource": operation_outcome(ignored), "search": {"mode": "outcome"}})
-    return dump_json(
-        {"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries}
-    )

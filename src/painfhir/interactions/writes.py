@@ -12,8 +12,8 @@ from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import FhirError
 from painfhir.fhir.structure import check_resource
 from painfhir.interactions._resources import check_id, check_version, new_id, stamped
-from painfhir.search.criteria import Criterion
-from painfhir.search.index import token_rows
+from painfhir.search.criteria import SearchCriterion
+from painfhir.search.extract import index_rows
 from painfhir.store import StoredVersion, WriteSession
 
 
@@ -25,7 +25,9 @@ class Written:
     version: StoredVersion
 
 
-def _single_match(session: WriteSession, res_type: str, criteria: list[Criterion]) -> str | None:
+def _single_match(
+    session: WriteSession, res_type: str, criteria: list[SearchCriterion]
+) -> str | None:
     found = session.match(res_type, criteria, limit=2)
     if len(found) > 1:
         raise FhirError.of(
@@ -39,7 +41,7 @@ def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: 
     current = session.current(res_type, res_id)
     version = current.version + 1 if current else 1
     content = stamped(resource, res_id, version, session.now)
-    stored = session.put(res_type, res_id, version, method, content, token_rows(resource))
+    stored = session.put(res_type, res_id, version, method, content, index_rows(resource))
     created = current is None or current.deleted
     return Written(201 if created else 200, stored)
 
@@ -47,7 +49,7 @@ def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: 
 def create(
     session: WriteSession,
     resource: dict[str, Any],
-    if_none_exist: list[Criterion] | None = None,
+    if_none_exist: list[SearchCriterion] | None = None,
     res_id: str | None = None,
 ) -> Written:
     """A new resource with a server id (or `res_id`, chosen by a transaction beforehand).
@@ -84,7 +86,7 @@ def update(
 
 def conditional_update(
     session: WriteSession,
-    criteria: list[Criterion],
+    criteria: list[SearchCriterion],
     resource: dict[str, Any],
     if_match: str | None = None,
 ) -> Written:
@@ -133,7 +135,7 @@ def patch(
 def conditional_patch(
     session: WriteSession,
     res_type: str,
-    criteria: list[Criterion],
+    criteria: list[SearchCriterion],
     operations: Any,
     if_match: str | None = None,
 ) -> Written:
@@ -153,11 +155,11 @@ def delete(
     if current.deleted:
         return Written(204, current)  # deleting twice changes nothing
     check_version(current, if_match)
-    return Written(204, session.put(res_type, res_id, current.version + 1, "DELETE", None, []))
+    return Written(204, session.put(res_type, res_id, current.version + 1, "DELETE", None, None))
 
 
 def conditional_delete(
-    session: WriteSession, res_type: str, criteria: list[Criterion]
+    session: WriteSession, res_type: str, criteria: list[SearchCriterion]
 ) -> Written | None:
     """Delete the one match; None when nothing matches (nothing to do)."""
     matched = _single_match(session, res_type, criteria)

@@ -1,8 +1,13 @@
 """A search query as typed criteria: AND across criteria, OR across one criterion's values.
 
-painfhir's REST core searches by `_id`, `_lastUpdated` and `identifier` — enough for reads,
-conditional create / update / delete and conditional references. Parameters are parsed here,
-once, and the store turns the criteria into SQL in one place.
+Parameters are parsed here, once, against the R4 search-parameter definitions of the type
+searched; the store turns the criteria into SQL in one place (store/_search_sql.py).
+Forms understood (https://hl7.org/fhir/R4/search.html):
+    name=v1,v2          OR of values;  name=a&name=b  AND
+    name:modifier=v     missing, exact, contains, text, not, of-type, identifier, [Type],
+                        below / above (uri)
+    ref:Type.param=v    chained, any depth;  ref.param=v (every target type that has param)
+    _has:Type:ref:param=v   reverse chain, nestable
 """
 
 from __future__ import annotations
@@ -10,45 +15,86 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.fhir.outcome import FhirError
-from painfhir.search.dates import DateRange, parse_date_value
+from painfhir.search.definitions import SearchParameter, parameters_for
+from painfhir.search.values import (
+    SearchValue,
+    parse_date,
+    parse_number,
+    parse_quantity,
+    parse_reference,
+    parse_string,
+    parse_token,
+)
 
-
-@dataclass(frozen=True, slots=True)
-class TokenValue:
-    """`system|code`; system None matches any system, "" matches codes without one."""
-
-    system: str | None
-    code: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class IdCriterion:
-    ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LastUpdatedCriterion:
-    ranges: tuple[DateRange, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TokenCriterion:
-    param: str
-    values: tuple[TokenValue, ...]
-
-
-Criterion = IdCriterion | LastUpdatedCriterion | TokenCriterion
-
-SEARCH_PARAMETERS = {
-    "_id": "token",
-    "_lastUpdated": "date",
-    "identifier": "token",
+# Parameters on the resource table itself rather than in an index table.
+ID, LAST_UPDATED = "_id", "_lastUpdated"
+_MODIFIERS = {
+    "string": {"exact", "contains"},
+    "token": {"text", "not", "of-type"},
+    "reference": {"identifier"},
+    "uri": {"below", "above"},
+    "date": set(),
+    "number": set(),
+    "quantity": set(),
+    "composite": set(),
 }
 
 
-def _split_values(value: str) -> list[str]:
-    # Commas separate OR'ed values; "\," is a literal comma inside one value.
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    param: str  # the index rows' param name (`subject:identifier` for :identifier)
+    kind: str  # the parameter type, or "id" / "lastUpdated"
+    modifier: str | None
+    values: tuple[SearchValue | tuple[SearchValue, ...], ...]  # tuples: composite values
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    param: str
+    kind: str
+    missing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """`ref.inner`: resources whose reference `param` points at a match of `inner`."""
+
+    param: str
+    inner: tuple[tuple[str, SearchCriterion], ...]  # (target type, criterion on that type)
+
+
+@dataclass(frozen=True, slots=True)
+class Has:
+    """`_has:Type:ref:inner`: resources that a `Type` matching `inner` refers to by `ref`."""
+
+    source_type: str
+    ref_param: str
+    inner: SearchCriterion
+
+
+@dataclass(frozen=True, slots=True)
+class Compartment:
+    """Resources in `owner_type/owner_id`'s compartment: any of `params` refers to the owner
+    ("{def}" means the owner itself, e.g. the Patient in its own compartment)."""
+
+    owner_type: str
+    owner_id: str
+    params: tuple[str, ...]
+
+
+SearchCriterion = Criterion | Missing | Chain | Has | Compartment
+
+
+def _unknown(res_type: str, name: str) -> FhirError:
+    return FhirError.of(
+        400, "not-supported", f"Search parameter '{name}' is not known for {res_type}"
+    )
+
+
+def _split_values(value: str, separator: str = ",") -> list[str]:
+    # `\,` is a literal comma inside one value (likewise `\$` and `\|`).
     parts, current, escaped = [], [], False
     for char in value:
         if escaped:
@@ -56,7 +102,7 @@ def _split_values(value: str) -> list[str]:
             escaped = False
         elif char == "\\":
             escaped = True
-        elif char == ",":
+        elif char == separator:
             parts.append("".join(current))
             current = []
         else:
@@ -65,33 +111,117 @@ def _split_values(value: str) -> list[str]:
     return parts
 
 
-def _token(value: str) -> TokenValue:
-    if "|" not in value:
-        return TokenValue(None, value)
-    system, code = value.split("|", 1)
-    return TokenValue(system, code or None)
+def _parameter(res_type: str, code: str) -> SearchParameter:
+    found = parameters_for(res_type).get(code)
+    if found is None:
+        raise _unknown(res_type, code)
+    return found
 
 
-def parse_criterion(name: str, value: str) -> Criterion:
-    """One query parameter as a criterion; raises FhirError 400 when it is not supported."""
-    if name not in SEARCH_PARAMETERS:
+def _value(res_type: str, kind: str, code: str, modifier: str | None, text: str) -> SearchValue:
+    match kind:
+        case "number":
+            return parse_number(code, text)
+        case "quantity":
+            return parse_quantity(code, text)
+        case "date" | "lastUpdated":
+            return parse_date(code, text)
+        case "string":
+            return parse_string(text, modifier)
+        case "token" | "id":
+            return parse_token(text) if kind == "token" else text
+        case "reference":
+            return parse_reference(text)
+        case "uri":
+            return text
+    raise FhirError.of(400, "not-supported", f"'{code}' ({kind}) cannot be searched on {res_type}")
+
+
+def _composite(res_type: str, parameter: SearchParameter, text: str) -> tuple[SearchValue, ...]:
+    parts = _split_values(text, "$")
+    if len(parts) != len(parameter.components):
         raise FhirError.of(
-            400,
-            "not-supported",
-            f"Search parameter '{name}' is not supported; "
-            f"supported: {', '.join(SEARCH_PARAMETERS)}",
+            400, "value", f"'{parameter.code}' takes {len(parameter.components)} values joined by $"
         )
-    values = [v for v in _split_values(value) if v]
-    if not values:
-        raise FhirError.of(400, "value", f"Search parameter '{name}' has no value")
-    if name == "_id":
-        return IdCriterion(tuple(values))
-    if name == "_lastUpdated":
-        return LastUpdatedCriterion(tuple(parse_date_value(name, v) for v in values))
-    return TokenCriterion(name, tuple(_token(v) for v in values))
+    kinds = [_parameter(res_type, code).type for code, _ in parameter.components]
+    return tuple(
+        _value(res_type, kind, code, None, part)
+        for (code, _), kind, part in zip(parameter.components, kinds, parts, strict=True)
+    )
 
 
-def parse_criteria(query: str | list[tuple[str, str]]) -> list[Criterion]:
+def _plain(res_type: str, code: str, modifier: str | None, text: str) -> SearchCriterion:
+    if code == ID:
+        kind = "id"
+    elif code == LAST_UPDATED:
+        kind = "lastUpdated"
+    else:
+        kind = _parameter(res_type, code).type
+    if modifier == "missing":
+        if text not in ("true", "false"):
+            raise FhirError.of(400, "value", f"'{code}:missing' takes true or false")
+        return Missing(code, kind, text == "true")
+    if modifier is not None and kind == "reference" and modifier in RESOURCE_TYPES:
+        values = [parse_reference(v) for v in _split_values(text) if v]
+        typed = tuple(
+            type(v)(modifier, v.target_id, v.url) if v.target_type is None else v for v in values
+        )
+        return Criterion(code, kind, None, typed)
+    if modifier is not None and modifier not in _MODIFIERS.get(kind, set()):
+        raise FhirError.of(
+            400, "not-supported", f"Modifier ':{modifier}' is not supported on '{code}' ({kind})"
+        )
+    raw = [v for v in _split_values(text) if v]
+    if not raw:
+        raise FhirError.of(400, "value", f"Search parameter '{code}' has no value")
+    if kind == "composite":
+        parameter = _parameter(res_type, code)
+        return Criterion(code, kind, None, tuple(_composite(res_type, parameter, v) for v in raw))
+    if modifier == "identifier":
+        return Criterion(f"{code}:identifier", "token", None, tuple(parse_token(v) for v in raw))
+    return Criterion(
+        code, kind, modifier, tuple(_value(res_type, kind, code, modifier, v) for v in raw)
+    )
+
+
+def _chain(res_type: str, head: str, rest: str, value: str) -> Chain:
+    code, _, type_modifier = head.partition(":")
+    parameter = _parameter(res_type, code)
+    if parameter.type != "reference":
+        raise FhirError.of(400, "invalid", f"'{code}' is not a reference: it cannot be chained")
+    targets = (type_modifier,) if type_modifier else parameter.targets
+    inner_code = rest.split(".", 1)[0].split(":", 1)[0]
+    inner = []
+    for target in targets:
+        if inner_code in (ID, LAST_UPDATED) or inner_code in parameters_for(target):
+            inner.append((target, parse_criterion(target, rest, value)))
+    if not inner:
+        raise _unknown(" or ".join(targets), inner_code)
+    return Chain(code, tuple(inner))
+
+
+def _has(res_type: str, name: str, value: str) -> Has:
+    pieces = name.split(":", 3)
+    if len(pieces) != 4 or pieces[1] not in RESOURCE_TYPES:
+        raise FhirError.of(400, "invalid", f"'{name}': write _has:Type:reference:parameter")
+    _, source_type, ref_param, rest = pieces
+    if _parameter(source_type, ref_param).type != "reference":
+        raise FhirError.of(400, "invalid", f"'{source_type}.{ref_param}' is not a reference")
+    return Has(source_type, ref_param, parse_criterion(source_type, rest, value))
+
+
+def parse_criterion(res_type: str, name: str, value: str) -> SearchCriterion:
+    """One query parameter (`name=value`) searching `res_type`; FhirError 400 if not valid."""
+    if name.startswith("_has:"):
+        return _has(res_type, name, value)
+    head, dot, rest = name.partition(".")
+    if dot:
+        return _chain(res_type, head, rest, value)
+    code, _, modifier = head.partition(":")
+    return _plain(res_type, code, modifier or None, value)
+
+
+def parse_criteria(res_type: str, query: str | list[tuple[str, str]]) -> list[SearchCriterion]:
     """Criteria of a conditional request (`identifier=sys|val&_id=x`): every parameter counts.
 
     Conditional create, update and delete must never ignore a parameter they do not know, or
@@ -100,4 +230,4 @@ def parse_criteria(query: str | list[tuple[str, str]]) -> list[Criterion]:
     items = parse_qsl(query, keep_blank_values=True) if isinstance(query, str) else query
     if not items:
         raise FhirError.of(400, "invalid", "A conditional request needs search criteria")
-    return [parse_criterion(name, value) for name, value in items]
+    return [parse_criterion(res_type, name, value) for name, value in items]

@@ -8,8 +8,9 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Protocol
 
-from painfhir.search.criteria import Criterion
-from painfhir.search.index import TokenRow
+from painfhir.search.criteria import SearchCriterion
+from painfhir.search.extract import IndexRows
+from painfhir.search.query import SearchQuery
 from painfhir.store._migrations import Migration
 
 
@@ -52,6 +53,18 @@ class HistoryQuery:
     count: int = 50
 
 
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of a search: the matches, the cursors of the pages next to it, and what the
+    matches pull in."""
+
+    matches: list[StoredVersion]
+    next_cursor: str | None
+    previous_cursor: str | None
+    total: int | None
+    included: list[StoredVersion]
+
+
 class WriteSession(Protocol):
     """One database transaction: everything done through it commits together or not at all."""
 
@@ -59,7 +72,7 @@ class WriteSession(Protocol):
 
     def current(self, res_type: str, res_id: str) -> StoredVersion | None: ...
 
-    def match(self, res_type: str, criteria: list[Criterion], limit: int) -> list[str]:
+    def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         """Ids of live resources of `res_type` matching all criteria (at most `limit`)."""
         ...
 
@@ -70,7 +83,7 @@ class WriteSession(Protocol):
         version: int,
         method: str,
         content: bytes | None,
-        tokens: list[TokenRow],
+        index: IndexRows | None,
     ) -> StoredVersion:
         """Store a new version (content None = deletion), its index rows and its outbox event."""
         ...
@@ -89,10 +102,8 @@ class Store(Protocol):
         """Versions newest first: up to `query.count + 1`, so the caller knows if more exist."""
         ...
 
-    def search(
-        self, res_type: str, criteria: list[Criterion], count: int, after_id: str | None
-    ) -> list[StoredVersion]:
-        """Live resources matching all criteria, ordered by id, after the `after_id` cursor."""
+    def search(self, query: SearchQuery) -> SearchPage:
+        """One page of live matches, with its cursor, total and included resources."""
         ...
 
     def write(self) -> AbstractContextManager[WriteSession]: ...

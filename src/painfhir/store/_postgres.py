@@ -20,7 +20,8 @@ from psycopg_pool import ConnectionPool
 
 from painfhir.fhir.outcome import FhirError
 from painfhir.store._migrations import Migration, pending, upgrade
-from painfhir.store._sql import Executor, Rows, SqlReads, SqlWriteSession, statements
+from painfhir.store._rows import Executor, Rows
+from painfhir.store._sql import SqlReads, SqlWriteSession, statements
 
 _MIGRATION_LOCK = 0x70616966_6D696772  # any constant: one migrator at a time, cluster-wide
 

@@ -10,38 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
 
-from painfhir.search.criteria import Criterion
-from painfhir.search.index import TokenRow
-from painfhir.store._criteria_sql import where_clause
-from painfhir.store._model import HistoryQuery, StoredVersion
-from painfhir.store._time import instant_text, parse_instant, utc_now
-
-_VERSION_COLUMNS = "v.res_type, v.res_id, v.version, v.last_updated, v.method, v.content, v.seq"
-CURRENT = f"SELECT {_VERSION_COLUMNS} FROM resource r JOIN resource_version v ON v.seq = r.seq"
-
-
-class Rows(Protocol):
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class Executor(Protocol):
-    """A database connection, as the shared SQL uses it (sqlite3's shape)."""
-
-    def execute(self, sql: str, params: Sequence[object] = ()) -> Rows: ...
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> object: ...
-
-
-def as_version(row: Sequence[Any]) -> StoredVersion:
-    res_type, res_id, version, last_updated, method, content, seq = row
-    payload = bytes(content) if content is not None else None  # PostgreSQL gives memoryview
-    return StoredVersion(
-        res_type, res_id, version, parse_instant(last_updated), method, payload, seq
-    )
+from painfhir.search.criteria import SearchCriterion
+from painfhir.search.extract import IndexRows
+from painfhir.search.query import SearchQuery
+from painfhir.store._index_sql import delete_index, insert_index
+from painfhir.store._model import HistoryQuery, SearchPage, StoredVersion
+from painfhir.store._rows import CURRENT, VERSION_COLUMNS, Executor, as_version
+from painfhir.store._search_exec import run_search
+from painfhir.store._search_sql import where_clause
+from painfhir.store._time import instant_text, utc_now
 
 
 class SqlWriteSession:
@@ -66,7 +44,7 @@ class SqlWriteSession:
         row = self._db.execute(self._current_sql, (res_type, res_id)).fetchone()
         return as_version(row) if row else None
 
-    def match(self, res_type: str, criteria: list[Criterion], limit: int) -> list[str]:
+    def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         self._lock_type(res_type)
         where, params = where_clause(res_type, criteria)
         rows = self._db.execute(
@@ -82,7 +60,7 @@ class SqlWriteSession:
         version: int,
         method: str,
         content: bytes | None,
-        tokens: list[TokenRow],
+        index: IndexRows | None,
     ) -> StoredVersion:
         stamp = instant_text(self.now)
         seq = self._db.execute(
@@ -97,15 +75,10 @@ class SqlWriteSession:
             " last_updated = excluded.last_updated, deleted = excluded.deleted",
             (res_type, res_id, version, seq, stamp, content is None),
         )
-        self._db.execute(
-            "DELETE FROM search_token WHERE res_type = ? AND res_id = ?", (res_type, res_id)
-        )
-        if tokens:
-            self._db.executemany(
-                "INSERT INTO search_token (res_type, res_id, param, system, code)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(res_type, res_id, *token) for token in tokens],
-            )
+        if version > 1:  # a first version has no index rows to replace
+            delete_index(self._db, res_type, res_id)
+        if index is not None:
+            insert_index(self._db, res_type, res_id, index)
         self._db.execute(
             "INSERT INTO outbox (res_type, res_id, version, method, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -135,7 +108,7 @@ class SqlReads:
 
     def read_version(self, res_type: str, res_id: str, version: int) -> StoredVersion | None:
         return self._one(
-            f"SELECT {_VERSION_COLUMNS} FROM resource_version v"
+            f"SELECT {VERSION_COLUMNS} FROM resource_version v"
             " WHERE v.res_type = ? AND v.res_id = ? AND v.version = ?",
             (res_type, res_id, version),
         )
@@ -153,24 +126,20 @@ class SqlReads:
                 clauses.append(column)
                 params.append(value)
         return self._all(
-            f"SELECT {_VERSION_COLUMNS} FROM resource_version v WHERE {' AND '.join(clauses)}"
+            f"SELECT {VERSION_COLUMNS} FROM resource_version v WHERE {' AND '.join(clauses)}"
             " ORDER BY v.seq DESC LIMIT ?",
             [*params, query.count + 1],
         )
 
-    def search(
-        self, res_type: str, criteria: list[Criterion], count: int, after_id: str | None
-    ) -> list[StoredVersion]:
-        where, params = where_clause(res_type, criteria)
-        if after_id is not None:
-            where += " AND r.res_id > ?"
-            params.append(after_id)
-        return self._all(f"{CURRENT} WHERE {where} ORDER BY r.res_id LIMIT ?", [*params, count + 1])
+    def search(self, query: SearchQuery) -> SearchPage:
+        with self._reader() as db:
+            return run_search(db, query)
 
 
 def statements(script: str) -> Iterator[str]:
-    """The statements of a migration script (no semicolons inside statements)."""
-    for statement in script.split(";"):
-        lines = [ln for ln in statement.splitlines() if not ln.strip().startswith("--")]
-        if "".join(lines).strip():
-            yield "\n".join(lines)
+    """The statements of a migration script: comment lines dropped first (they may hold
+    semicolons), then split on semicolons, which no statement holds inside itself."""
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            yield statement.strip()

@@ -15,10 +15,16 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 from painfhir.store._migrations import Migration, pending, upgrade
-from painfhir.store._sql import Executor, SqlReads, SqlWriteSession, statements
+from painfhir.store._rows import Executor
+from painfhir.store._sql import SqlReads, SqlWriteSession, statements
+
+# Number and quantity index values are Decimals. As text they keep every digit, and the
+# NUMERIC columns they go to (and are compared with) turn them into numbers on the way in.
+sqlite3.register_adapter(Decimal, str)
 
 
 class SQLiteStore(SqlReads):

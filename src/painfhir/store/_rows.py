@@ -1,0 +1,34 @@
+"""Rows as the shared SQL reads them: the version columns and the connection's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from painfhir.store._model import StoredVersion
+from painfhir.store._time import parse_instant
+
+VERSION_COLUMNS = "v.res_type, v.res_id, v.version, v.last_updated, v.method, v.content, v.seq"
+CURRENT = f"SELECT {VERSION_COLUMNS} FROM resource r JOIN resource_version v ON v.seq = r.seq"
+
+
+class Rows(Protocol):
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Executor(Protocol):
+    """A database connection, as the shared SQL uses it (sqlite3's shape)."""
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> Rows: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> object: ...
+
+
+def as_version(row: Sequence[Any]) -> StoredVersion:
+    res_type, res_id, version, last_updated, method, content, seq = row
+    payload = bytes(content) if content is not None else None  # PostgreSQL gives memoryview
+    return StoredVersion(
+        res_type, res_id, version, parse_instant(last_updated), method, payload, seq
+    )
