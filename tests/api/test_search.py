@@ -3,7 +3,7 @@ reverse chain, include, sort, paging, total, summary and compartment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -15,13 +15,22 @@ from tests.conftest import RunningServer, new_database
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 MRN = "urn:oid:2.16.840.1.113883.3.999.1"
+NPI = "http://hl7.org/fhir/sid/us-npi"
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+TAGS = "http://painfhir.example/tags"
 
 
 def _patient(pid: str, family: str, given: str, birth: str, city: str) -> dict[str, Any]:
     return {
         "resourceType": "Patient",
         "id": pid,
-        "identifier": [{"system": MRN, "value": f"MRN-{pid}"}],
+        "identifier": [
+            {
+                "type": {"coding": [{"system": V2_0203, "code": "MR"}]},
+                "system": MRN,
+                "value": f"MRN-{pid}",
+            }
+        ],
         "name": [{"family": family, "given": [given]}],
         "gender": "female" if given in ("Ana", "Zoë") else "male",
         "birthDate": birth,
@@ -52,7 +61,7 @@ DATA: list[dict[str, Any]] = [
         "resourceType": "Practitioner",
         "id": "gp1",
         "name": [{"family": "Okafor"}],
-        "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}],
+        "identifier": [{"system": NPI, "value": "1234567893"}],
     },
     {"resourceType": "Organization", "id": "clinic", "name": "Riverside Pain Clinic"},
     _patient("p1", "Rivera", "Ana", "1971-04-02", "Springfield"),
@@ -78,6 +87,13 @@ DATA: list[dict[str, Any]] = [
     {
         "resourceType": "CarePlan",
         "id": "cp1",
+        "meta": {
+            "tag": [{"system": TAGS, "code": "pilot"}],
+            "profile": ["http://painfhir.example/fhir/StructureDefinition/pain-careplan"],
+            "security": [
+                {"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"}
+            ],
+        },
         "status": "active",
         "intent": "plan",
         "subject": {"reference": "Patient/p1"},
@@ -98,7 +114,28 @@ DATA: list[dict[str, Any]] = [
         "intent": "order",
         "subject": {"reference": "Patient/p1"},
         "requester": {"reference": "Practitioner/gp1"},
+        "performer": [{"identifier": {"system": NPI, "value": "1234567893"}}],
         "code": {"coding": [{"system": SNOMED, "code": "408957008"}]},
+    },
+    {
+        "resourceType": "RiskAssessment",
+        "id": "ra1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "prediction": [{"probabilityDecimal": 0.35}],
+    },
+    {
+        "resourceType": "RiskAssessment",
+        "id": "ra2",
+        "status": "final",
+        "subject": {"reference": "Patient/p2"},
+        "prediction": [{"probabilityDecimal": 0.8}],
+    },
+    {
+        "resourceType": "ValueSet",
+        "id": "vs1",
+        "url": "http://painfhir.example/fhir/ValueSet/pain-sites",
+        "status": "active",
     },
     {
         "resourceType": "Task",
@@ -125,8 +162,8 @@ def search_client(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     database.drop()
 
 
-def _ids(client: httpx.Client, url: str, **params: str) -> list[str]:
-    response = client.get(url, params=params)
+def _ids(client: httpx.Client, path: str, **params: str) -> list[str]:
+    response = client.get(path, params=params)
     assert response.status_code == 200, response.text
     bundle = json_of(response)
     return sorted(
@@ -150,6 +187,22 @@ CASES = [
     pytest.param("Condition", {"code:text": "chronic low"}, ["c1"], id="token-text"),
     pytest.param("Patient", {"gender:not": "female"}, ["p2"], id="token-not"),
     pytest.param("CarePlan", {"status": "active,draft"}, ["cp1", "cp2"], id="token-or"),
+    pytest.param("Condition", {"code": ["M54.50", f"{SNOMED}|278860009"]}, ["c1"], id="token-and"),
+    pytest.param("Condition", {"code:text": "CHRONIC lów"}, ["c1"], id="token-text-normalized"),
+    pytest.param(
+        "Patient",
+        {"identifier:of-type": f"{V2_0203}|MR|MRN-p3"},
+        ["p3"],
+        id="token-of-type",
+    ),
+    pytest.param("CarePlan", {"_tag": f"{TAGS}|pilot"}, ["cp1"], id="tag"),
+    pytest.param(
+        "CarePlan",
+        {"_profile": "http://painfhir.example/fhir/StructureDefinition/pain-careplan"},
+        ["cp1"],
+        id="profile",
+    ),
+    pytest.param("CarePlan", {"_security": "R"}, ["cp1"], id="security"),
     # date: precision and prefixes; periods match by overlap
     pytest.param("Patient", {"birthdate": "1971"}, ["p1"], id="date-year"),
     pytest.param("Patient", {"birthdate": "gt1980-01-01"}, ["p2", "p3"], id="date-gt"),
@@ -158,6 +211,9 @@ CASES = [
     pytest.param(
         "Observation", {"date": ["ge2024-01-01", "lt2024-04-01"]}, ["o1", "o4"], id="date-and-range"
     ),
+    pytest.param("Patient", {"birthdate": "ne1971-04-02"}, ["p2", "p3"], id="date-ne"),
+    pytest.param("Patient", {"birthdate": "lt1971-04-02"}, [], id="date-lt-excludes-the-day"),
+    pytest.param("Observation", {"date": "2024-03-05T10:00:00+00:00"}, ["o1"], id="date-instant"),
     pytest.param("CarePlan", {"date": "2024-04"}, ["cp1"], id="date-period-overlap"),
     pytest.param("CarePlan", {"date": "2030"}, ["cp2"], id="date-open-ended-period"),
     pytest.param("CarePlan", {"date": "sa2024-02-15"}, ["cp1", "cp2"], id="date-starts-after"),
@@ -171,7 +227,40 @@ CASES = [
         ["o2", "o4"],
         id="quantity-system-code",
     ),
+    pytest.param("RiskAssessment", {"probability": "gt0.5"}, ["ra2"], id="number-gt"),
+    pytest.param("RiskAssessment", {"probability": "0.35"}, ["ra1"], id="number-eq"),
+    # 0.4 means [0.35, 0.45): the precision written is the precision searched.
+    pytest.param("RiskAssessment", {"probability": "0.4"}, ["ra1"], id="number-precision"),
+    pytest.param("RiskAssessment", {"probability": "0.40"}, [], id="number-more-precision"),
+    pytest.param(
+        "Observation",
+        {"code-value-quantity": f"{LOINC}|72514-3$gt5"},
+        ["o1", "o3"],
+        id="composite",
+    ),
+    # uri
+    pytest.param(
+        "ValueSet",
+        {"url:below": "http://painfhir.example/fhir/"},
+        ["vs1"],
+        id="uri-below",
+    ),
+    pytest.param(
+        "ValueSet",
+        {"url:above": "http://painfhir.example/fhir/ValueSet/pain-sites/v2"},
+        ["vs1"],
+        id="uri-above",
+    ),
+    pytest.param(
+        "ValueSet", {"url": "http://painfhir.example/fhir/"}, [], id="uri-exact-by-default"
+    ),
     # reference
+    pytest.param(
+        "ServiceRequest",
+        {"performer:identifier": f"{NPI}|1234567893"},
+        ["sr1"],
+        id="reference-identifier",
+    ),
     pytest.param("Observation", {"subject": "Patient/p1"}, ["o1", "o2"], id="reference-typed"),
     pytest.param("Observation", {"subject": "p2"}, ["o3"], id="reference-bare-id"),
     pytest.param("Observation", {"subject:Patient": "p3"}, ["o4"], id="reference-type-modifier"),
@@ -291,6 +380,57 @@ def test_compartment_search(search_client: httpx.Client) -> None:
     assert search_client.get("/Patient/p1/Organization").status_code == 404
 
 
+def test_everything_in_a_compartment(search_client: httpx.Client) -> None:
+    # Task is not in R4's Patient compartment; the Patient is in its own.
+    everything = ["c1", "cp1", "o1", "o2", "p1", "ra1", "sr1"]
+    assert _ids(search_client, "/Patient/p1/*") == everything
+    assert _ids(search_client, "/Patient/p1/*", _type="Observation,CarePlan") == [
+        "cp1",
+        "o1",
+        "o2",
+    ]
+    # Paged by type then id, each resource once.
+    seen: list[str] = []
+    url: str | None = "/Patient/p1/*?_count=3"
+    while url:
+        bundle = json_of(search_client.get(url))
+        seen += [e["resource"]["id"] for e in bundle.get("entry", [])]
+        url = _link(bundle, "next")
+    assert sorted(seen) == everything and len(seen) == len(everything)
+    counted = json_of(search_client.get("/Patient/p1/*", params={"_summary": "count"}))
+    assert counted["total"] == len(everything)
+    assert search_client.get("/Patient/p1/*", params={"_type": "Organization"}).status_code == 400
+    strict = {"Prefer": "handling=strict"}
+    assert search_client.get("/Patient/p1/*?code=x", headers=strict).status_code == 400
+    assert search_client.get("/Organization/clinic/*").status_code == 404
+
+
+def _link(bundle: dict[str, Any], relation: str) -> str | None:
+    return next((link["url"] for link in bundle["link"] if link["relation"] == relation), None)
+
+
+def test_previous_and_first_links_walk_back(search_client: httpx.Client) -> None:
+    forward: list[list[str]] = []
+    bundle = json_of(search_client.get("/Observation", params={"_sort": "-date", "_count": "1"}))
+    while True:
+        forward.append([e["resource"]["id"] for e in bundle.get("entry", [])])
+        url = _link(bundle, "next")
+        if url is None:
+            break
+        bundle = json_of(search_client.get(url))
+    assert forward == [["o2"], ["o4"], ["o1"], ["o3"]]
+    backward: list[list[str]] = []
+    while True:
+        backward.append([e["resource"]["id"] for e in bundle.get("entry", [])])
+        url = _link(bundle, "previous")
+        if url is None:
+            break
+        bundle = json_of(search_client.get(url))
+    assert backward == forward[::-1]
+    first = json_of(search_client.get(_link(bundle, "first") or ""))
+    assert [e["resource"]["id"] for e in first["entry"]] == ["o2"]
+
+
 def test_strict_handling_refuses_unknown_parameters(search_client: httpx.Client) -> None:
     response = search_client.get(
         "/Patient", params={"shoe-size": "9"}, headers={"Prefer": "handling=strict"}
@@ -299,3 +439,36 @@ def test_strict_handling_refuses_unknown_parameters(search_client: httpx.Client)
     lenient = json_of(search_client.get("/Patient", params={"shoe-size": "9"}))
     outcome = [e for e in lenient["entry"] if e["search"]["mode"] == "outcome"]
     assert "shoe-size" in outcome[0]["resource"]["issue"][0]["diagnostics"]
+
+
+def test_paging_stays_correct_while_data_changes(search_client: httpx.Client) -> None:
+    """Keyset paging: resources created or deleted between pages neither repeat nor push
+    others out; every resource present throughout is seen exactly once."""
+    code = {"coding": [{"system": "http://painfhir.example/paging", "code": "p"}]}
+
+    def put(res_id: str) -> None:
+        body = {"resourceType": "Basic", "id": res_id, "code": code}
+        assert send(search_client, "PUT", f"/Basic/{res_id}", body).status_code in (200, 201)
+
+    stable = [f"b{n:02d}" for n in range(0, 20, 2)]
+    for res_id in [*stable, "b05", "b15"]:
+        put(res_id)
+    seen: list[str] = []
+    url: str | None = "/Basic?code=http://painfhir.example/paging|p&_count=3"
+    changes: Iterator[Callable[[], object]] = iter(
+        [
+            lambda: put("b01"),  # before the cursor: must not appear
+            lambda: put("b19"),  # ahead of the cursor: may appear, once
+            lambda: search_client.delete("/Basic/b15"),  # not seen yet, now gone
+            lambda: put("b03"),
+        ]
+    )
+    while url:
+        bundle = json_of(search_client.get(url))
+        seen += [e["resource"]["id"] for e in bundle.get("entry", [])]
+        url = _link(bundle, "next")
+        next(changes, lambda: None)()  # a change between this page and the next
+    assert len(seen) == len(set(seen))
+    assert set(stable) <= set(seen)
+    assert "b15" not in seen and "b01" not in seen
+    assert seen == sorted(seen)

@@ -35,7 +35,11 @@ from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import information
 from painfhir.interactions import reads, writes
 from painfhir.interactions._resources import accept
-from painfhir.interactions.search import compartment_search, search_bundle
+from painfhir.interactions.search import (
+    compartment_everything,
+    compartment_search,
+    search_bundle,
+)
 from painfhir.search.criteria import SearchCriterion, parse_criteria
 from painfhir.search.query import FORMAT_PARAMETERS
 from painfhir.store import StoredVersion, WriteSession
@@ -243,6 +247,19 @@ async def search_compartment(request: Request) -> Response:
     return fhir_response(bundle, answer)
 
 
+async def search_compartment_everything(request: Request) -> Response:
+    answer = answer_format(request)
+    bundle = compartment_everything(
+        store_of(request),
+        known_type(request.path_params["compartment"]),
+        request.path_params["owner_id"],
+        request.query_params.multi_items(),
+        base_url(request),
+        strict=strict_handling(request),
+    )
+    return fhir_response(bundle, answer)
+
+
 # Path parameters are constrained to what FHIR allows, so `/Patient/_history` can never be
 # read as a Patient with id "_history" and the routes need no particular order: the hot
 # ones (read, create) come first, since routes are tried in order.
@@ -264,4 +281,5 @@ routes = [
     Route("/{res_type:type}/{res_id:id}/_history", instance_history, methods=["GET"]),
     Route("/{res_type:type}/{res_id:id}/_history/{version:id}", vread, methods=["GET"]),
     Route("/{compartment:type}/{owner_id:id}/{res_type:type}", search_compartment, methods=["GET"]),
+    Route("/{compartment:type}/{owner_id:id}/*", search_compartment_everything, methods=["GET"]),
 ]

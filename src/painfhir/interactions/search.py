@@ -11,10 +11,10 @@ import orjson
 from painfhir.fhir.codec import dump_json, parse_json
 from painfhir.fhir.outcome import FhirError, operation_outcome
 from painfhir.fhir.summary import elements_only, summary_of
-from painfhir.search.compartments import compartment_parameters
+from painfhir.search.compartments import COMPARTMENT_TYPES, compartment_parameters, types_in
 from painfhir.search.criteria import Compartment, SearchCriterion
-from painfhir.search.query import SearchQuery, parse_query
-from painfhir.store import Store, StoredVersion
+from painfhir.search.query import SearchQuery, parse_compartment_query, parse_query
+from painfhir.store import CompartmentScope, SearchPage, Store, StoredVersion
 
 
 def _link(relation: str, url: str, params: list[tuple[str, str]]) -> dict[str, str]:
@@ -50,14 +50,19 @@ def search_bundle(
     url: str | None = None,
     scope: list[SearchCriterion] | None = None,
 ) -> bytes:
-    """A searchset Bundle; `next` resumes after the last row of this page, `previous` before
-    its first, `first` starts over.
+    """A searchset Bundle of one type's search.
 
     `scope` adds criteria that are not in the query string (a compartment's owner)."""
     query = parse_query(res_type, items, strict=strict)
     query.criteria += scope or []
-    page = store.search(query)
-    url = url or f"{base}/{res_type}"
+    return _bundle(store.search(query), query, items, base, url or f"{base}/{res_type}")
+
+
+def _bundle(
+    page: SearchPage, query: SearchQuery, items: list[tuple[str, str]], base: str, url: str
+) -> bytes:
+    """`next` resumes after the last row of this page, `previous` before its first, `first`
+    starts over."""
     kept = [(k, v) for k, v in items if k != "_cursor"]
     links = [_link("self", url, items), _link("first", url, kept)]
     for relation, cursor in (("previous", page.previous_cursor), ("next", page.next_cursor)):
@@ -97,3 +102,21 @@ def compartment_search(
     scope = Compartment(compartment, owner_id, tuple(parameters))
     url = f"{base}/{compartment}/{owner_id}/{res_type}"
     return search_bundle(store, res_type, items, base, strict=strict, url=url, scope=[scope])
+
+
+def compartment_everything(
+    store: Store,
+    compartment: str,
+    owner_id: str,
+    items: list[tuple[str, str]],
+    base: str,
+    *,
+    strict: bool,
+) -> bytes:
+    """`Patient/123/*`: every resource in the compartment, of any type, by type and id."""
+    if compartment not in COMPARTMENT_TYPES:
+        raise FhirError.of(404, "not-found", f"R4 defines no {compartment} compartment")
+    query, types = parse_compartment_query(compartment, types_in(compartment), items, strict=strict)
+    members = tuple((t, tuple(compartment_parameters(compartment, t))) for t in types)
+    page = store.search_compartment(CompartmentScope(compartment, owner_id, members), query)
+    return _bundle(page, query, items, base, f"{base}/{compartment}/{owner_id}/*")

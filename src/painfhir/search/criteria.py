@@ -18,8 +18,10 @@ from urllib.parse import parse_qsl
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.fhir.outcome import FhirError
 from painfhir.search.definitions import SearchParameter, parameters_for
+from painfhir.search.normalize import normalize_string
 from painfhir.search.values import (
     SearchValue,
+    TokenValue,
     parse_date,
     parse_number,
     parse_quantity,
@@ -137,6 +139,15 @@ def _value(res_type: str, kind: str, code: str, modifier: str | None, text: str)
     raise FhirError.of(400, "not-supported", f"'{code}' ({kind}) cannot be searched on {res_type}")
 
 
+def _of_type(code: str, text: str) -> TokenValue:
+    """`type-system|type-code|value`, matched against rows whose code is `type-code|value`."""
+    if text.count("|") != 2 or "" in text.split("|"):
+        raise FhirError.of(
+            400, "value", f"'{code}:of-type' takes type-system|type-code|value, not '{text}'"
+        )
+    return parse_token(text)
+
+
 def _composite(res_type: str, parameter: SearchParameter, text: str) -> tuple[SearchValue, ...]:
     parts = _split_values(text, "$")
     if len(parts) != len(parameter.components):
@@ -179,6 +190,12 @@ def _plain(res_type: str, code: str, modifier: str | None, text: str) -> SearchC
         return Criterion(code, kind, None, tuple(_composite(res_type, parameter, v) for v in raw))
     if modifier == "identifier":
         return Criterion(f"{code}:identifier", "token", None, tuple(parse_token(v) for v in raw))
+    if modifier == "of-type":
+        return Criterion(f"{code}:of-type", "token", None, tuple(_of_type(code, v) for v in raw))
+    if modifier == "text":
+        # Compared with the normalized display / text, as a string search would.
+        texts = tuple(TokenValue(None, normalize_string(v)) for v in raw)
+        return Criterion(code, kind, modifier, texts)
     return Criterion(
         code, kind, modifier, tuple(_value(res_type, kind, code, modifier, v) for v in raw)
     )

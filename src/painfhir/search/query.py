@@ -145,3 +145,43 @@ def parse_query(res_type: str, items: list[tuple[str, str]], *, strict: bool) ->
                 Issue("warning", "not-supported", f"Ignored: {error.issues[0].diagnostics}")
             )
     return query
+
+
+# What a search across every type of a compartment (`Patient/123/*`) understands: beyond
+# `_type`, the only parameter every type shares that painfhir indexes is `_lastUpdated`.
+_ACROSS_TYPES = {"_count", "_total", "_summary", "_elements", "_cursor"} | FORMAT_PARAMETERS
+
+
+def parse_compartment_query(
+    compartment: str, members: list[str], items: list[tuple[str, str]], *, strict: bool
+) -> tuple[SearchQuery, list[str]]:
+    """A search of every type in a compartment: the query, and the types it covers (all
+    `members`, or those `_type` names)."""
+    query = SearchQuery("*")
+    types = list(members)
+    for name, value in items:
+        if name in _ACROSS_TYPES:
+            _apply_result_parameter(query, name, value)
+        elif name == "_type":
+            asked = [t.strip() for t in value.split(",") if t.strip()]
+            outside = [t for t in asked if t not in members]
+            if outside:
+                raise FhirError.of(
+                    400, "value", f"Not in the {compartment} compartment: {', '.join(outside)}"
+                )
+            types = [t for t in types if t in asked]
+        elif name == LAST_UPDATED:
+            query.criteria.append(parse_criterion(compartment, name, value))
+        elif strict:
+            raise FhirError.of(
+                400,
+                "not-supported",
+                f"'{name}' cannot be searched across the types of a compartment",
+            )
+        else:
+            query.ignored.append(
+                Issue(
+                    "warning", "not-supported", f"Ignored: '{name}' (not searchable across types)"
+                )
+            )
+    return query, types

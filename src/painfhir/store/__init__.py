@@ -4,7 +4,22 @@
 the store's query methods, so per-client access can later be enforced in one place.
 """
 
-from painfhir.store._model import HistoryQuery, SearchPage, Store, StoredVersion, WriteSession
+from painfhir.store._model import (
+    CompartmentScope,
+    HistoryQuery,
+    SearchPage,
+    Store,
+    StoredVersion,
+    WriteSession,
+)
 from painfhir.store._open import open_store
 
-__all__ = ["HistoryQuery", "SearchPage", "Store", "StoredVersion", "WriteSession", "open_store"]
+__all__ = [
+    "CompartmentScope",
+    "HistoryQuery",
+    "SearchPage",
+    "Store",
+    "StoredVersion",
+    "WriteSession",
+    "open_store",
+]

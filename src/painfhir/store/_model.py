@@ -65,6 +65,16 @@ class SearchPage:
     included: list[StoredVersion]
 
 
+@dataclass(frozen=True, slots=True)
+class CompartmentScope:
+    """A compartment (https://hl7.org/fhir/R4/compartmentdefinition.html) of one owner."""
+
+    owner_type: str
+    owner_id: str
+    # (resource type, the reference parameters that put it in the compartment)
+    members: tuple[tuple[str, tuple[str, ...]], ...]
+
+
 class WriteSession(Protocol):
     """One database transaction: everything done through it commits together or not at all."""
 
@@ -104,6 +114,11 @@ class Store(Protocol):
 
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of live matches, with its cursor, total and included resources."""
+        ...
+
+    def search_compartment(self, scope: CompartmentScope, query: SearchQuery) -> SearchPage:
+        """One page of every live resource in a compartment, ordered by type and id;
+        `query` gives only _lastUpdated criteria and the page's shape."""
         ...
 
     def write(self) -> AbstractContextManager[WriteSession]: ...

@@ -14,8 +14,9 @@ from datetime import datetime
 from painfhir.search.criteria import SearchCriterion
 from painfhir.search.extract import IndexRows
 from painfhir.search.query import SearchQuery
+from painfhir.store._compartment_exec import run_compartment_search
 from painfhir.store._index_sql import delete_index, insert_index
-from painfhir.store._model import HistoryQuery, SearchPage, StoredVersion
+from painfhir.store._model import CompartmentScope, HistoryQuery, SearchPage, StoredVersion
 from painfhir.store._rows import CURRENT, VERSION_COLUMNS, Executor, as_version
 from painfhir.store._search_exec import run_search
 from painfhir.store._search_sql import where_clause
@@ -134,6 +135,10 @@ class SqlReads:
     def search(self, query: SearchQuery) -> SearchPage:
         with self._reader() as db:
             return run_search(db, query)
+
+    def search_compartment(self, scope: CompartmentScope, query: SearchQuery) -> SearchPage:
+        with self._reader() as db:
+            return run_compartment_search(db, scope, query)
 
 
 def statements(script: str) -> Iterator[str]:
