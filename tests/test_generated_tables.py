@@ -20,6 +20,7 @@ from painfhir.fhir.definitions import generate as structure
 from painfhir.fhir.summary import generate as summary
 from painfhir.search.compartments import generate as compartments
 from painfhir.search.definitions import generate as search_parameters
+from painfhir.terminology import generate as required_bindings
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +47,17 @@ def _summary(tarball: Path) -> Any:
     return summary.summary_elements(list(structure.base_definitions(tarball)))
 
 
+def _required_bindings(tarball: Path) -> Any:
+    terminology = required_bindings.package_terminology(tarball)
+    return required_bindings.build_table(structure.base_definitions(tarball), terminology)
+
+
 GENERATED: dict[str, tuple[Path, Callable[[Path], Any]]] = {
     "structures": (structure.OUTPUT, _structures),
     "search-parameters": (search_parameters.OUTPUT, _search_parameters),
     "compartments": (compartments.OUTPUT, compartments.compartments),
     "summary-elements": (summary.OUTPUT, _summary),
+    "required-bindings": (required_bindings.OUTPUT, _required_bindings),
 }
 
 

@@ -113,6 +113,7 @@ def test_bad_requests_get_an_operation_outcome(
         pytest.param({"hairColour": "red"}, "Patient.hairColour", id="unknown-element"),
         pytest.param({"name": {"family": "x"}}, "Patient.name", id="object-for-array"),
         pytest.param({"active": "yes"}, "Patient.active", id="string-for-boolean"),
+        pytest.param({"gender": "mail"}, "Patient.gender", id="code-outside-required-value-set"),
     ],
 )
 def test_a_structurally_invalid_resource_is_400_with_its_path(

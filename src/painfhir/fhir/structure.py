@@ -4,14 +4,18 @@
 `painfhir.fhir.definitions`: element names, cardinality and JSON shape, choice elements,
 primitive JSON types and formats, `_x` primitive extensions with their null pairing, nested
 resources (contained, Bundle.entry.resource, Parameters.parameter.resource, ...), extensions
-(url required, ext-1: a value or nested extensions, not both) and the narrative div. It does
-not evaluate other invariants, terminology bindings, reference targets or profiles.
+(url required, ext-1: a value or nested extensions, not both), the narrative div, and the
+required terminology bindings of base R4 (`painfhir.terminology.bindings`: the codes of `code`
+elements, a coding of `CodeableConcept`s). It does not evaluate other invariants, weaker
+bindings, reference targets or profiles.
 
 It runs on every write, so the model is linked into `_Type` / `_Element` tables once at import
 and regexes are compiled once; checking a valid resource costs a dict lookup per member and
-builds no strings beyond the paths of nested objects. Messages and expressions are only made
-for problems found. Each problem is reported once: a member of the wrong shape is not looked
-into further.
+builds no strings beyond the paths of nested objects. Bindings ride on the same walk: a bound
+code's quick check is a set look-up instead of the regex (a code of the value set is a valid
+code), so they add no pass over the resource. Messages and expressions are only made for
+problems found. Each problem is reported once: a member of the wrong shape is not looked into
+further, and a malformed code is reported as such, not also as outside its value set.
 
 `find_references` lists the places in a resource that may point at other resources, for
 rewriting `urn:uuid:` references when a transaction Bundle is stored. It follows the structure
@@ -36,6 +40,7 @@ from painfhir.fhir.definitions import (
     PrimitiveDef,
 )
 from painfhir.fhir.outcome import Issue
+from painfhir.terminology.bindings import RequiredBinding, required_binding
 
 SiteKind = Literal["reference", "uri"]
 
@@ -98,10 +103,16 @@ def _is_boolean(value: Any) -> bool:
     return type(value) is bool
 
 
+def _never_quick(value: Any) -> bool:
+    """The quick check of a complex element: none, it is never reached for one."""
+    return False
+
+
 class _Element:
     """One JSON member a type allows, linked to the table or primitive of its type."""
 
     __slots__ = (
+        "binding",
         "choice",
         "complex",
         "extras",
@@ -109,6 +120,7 @@ class _Element:
         "min",
         "name",
         "primitive",
+        "quick",
         "resource",
         "site",
     )
@@ -123,6 +135,9 @@ class _Element:
         self.complex: _Type | None = None
         self.extras: str | None = None  # "_name": the member holding a primitive's extensions
         self.site: SiteKind | None = None  # what find_references reports this element as
+        self.binding: RequiredBinding | None = None
+        # The primitive's quick check, or for a bound code, membership of its value set.
+        self.quick: Callable[[Any], object] = _never_quick
 
 
 class _Type:
@@ -146,8 +161,12 @@ def _link_element(
     types: dict[str, _Type],
 ) -> _Element:
     element = _Element(definition)
+    element.binding = required_binding(owner, definition.name)
     if definition.type in primitives:
         element.primitive = primitives[definition.type]
+        element.quick = element.primitive.quick
+        if element.binding is not None:
+            element.quick = element.binding.value_set.codes.__contains__
         if definition.type != "xhtml":  # the narrative div cannot carry extensions
             element.extras = "_" + definition.name
         if definition.type in _URI_TYPES:
@@ -235,13 +254,15 @@ def _check_object(obj: dict[str, Any], type_: _Type, path: str, issues: list[Iss
         elif element.primitive is not None:
             # _quick_valid, inlined: this is the most frequent step of a check.
             try:
-                valid = element.primitive.quick(value)
+                valid = element.quick(value)
             except TypeError:
                 valid = False
             if not valid:
                 _check_value(value, element, _at(path, key), issues)
         elif element.complex is not None and type(value) is dict and value:
             _check_object(value, element.complex, _at(path, key), issues)
+            if element.binding is not None:
+                _check_concept(value, element.binding, _at(path, key), issues)
         else:
             _check_value(value, element, _at(path, key), issues)
         if element.choice is not None:
@@ -264,20 +285,32 @@ def _check_value(value: Any, element: _Element, path: str, issues: list[Issue]) 
     """One (non-null, non-array) value of an element; `path` is the value's own expression."""
     primitive = element.primitive
     if primitive is not None:
-        problem = None if _quick_valid(primitive, value) else _primitive_problem(value, primitive)
+        if _quick_valid(element, value):
+            return
+        problem = _primitive_problem(value, primitive)
         if problem is not None:
             _issue(issues, problem[0], problem[1], path)
+        elif element.binding is not None:  # a well-formed code, so not one of the value set
+            issues.append(element.binding.code_issue(value, path))
     elif element.complex is not None:
         _check_complex(value, element.complex, path, issues)
     else:
         _check_resource(value, path, issues)
 
 
-def _quick_valid(primitive: _Primitive, value: Any) -> object:
+def _quick_valid(element: _Element, value: Any) -> object:
     try:
-        return primitive.quick(value)
+        return element.quick(value)
     except TypeError:  # a string pattern given a number, boolean or object
         return False
+
+
+def _check_concept(
+    concept: dict[str, Any], binding: RequiredBinding, path: str, issues: list[Issue]
+) -> None:
+    issue = binding.concept_issue(concept, path)
+    if issue is not None:
+        issues.append(issue)
 
 
 def _check_complex(value: Any, type_: _Type, path: str, issues: list[Issue]) -> None:

@@ -42,9 +42,11 @@ def sort_expression(key: SortKey, r: str = "r") -> Sql:
         return f"{r}.last_updated", []
     ascending, descending = _SORT_COLUMN[key.kind]
     column, aggregate = (descending, "MAX") if key.descending else (ascending, "MIN")
+    # A CodeableConcept's text is a token row without a code: it has no code to sort by.
+    no_text = " AND s.code <> ''" if key.kind == "token" else ""
     sql = (
         f"(SELECT {aggregate}(s.{column}) FROM {TABLES[key.kind]} s WHERE s.res_type = {r}.res_type"
-        f" AND s.res_id = {r}.res_id AND s.param = ?)"
+        f" AND s.res_id = {r}.res_id AND s.param = ?{no_text})"
     )
     return sql, [key.param]
 

@@ -90,11 +90,20 @@ def _point_in_time(column: str, bound: DateRange) -> Sql:
 
 
 def _number(column: str, number: NumberValue) -> Sql:
+    # SQLite keeps NUMERIC values as doubles: past 15 significant digits (Synthea writes 17)
+    # the bounds of a value's range round onto the value itself, so without `= value` a
+    # search for a value exactly as stored would not find it.
     match number.prefix:
         case "eq" | "ap":
-            return f"({column} >= ? AND {column} < ?)", [number.low, number.high]
+            return (
+                f"(({column} >= ? AND {column} < ?) OR {column} = ?)",
+                [number.low, number.high, number.value],
+            )
         case "ne":
-            return f"({column} < ? OR {column} >= ?)", [number.low, number.high]
+            return (
+                f"(({column} < ? OR {column} >= ?) AND {column} <> ?)",
+                [number.low, number.high, number.value],
+            )
         case "gt" | "sa":
             return f"{column} > ?", [number.value]
         case "lt" | "eb":
@@ -165,11 +174,15 @@ def value_sql(kind: str, modifier: str | None, t: str, value: SearchValue) -> Sq
         return f"{t}.normalized LIKE ? ESCAPE '\\'", [
             "%" + pattern if modifier == "contains" else pattern
         ]
-    # uri
+    # uri: compared case-sensitively, character for character. LIKE alone would not do:
+    # SQLite's ignores ASCII case, and a stored `_` or `%` would be a wildcard for :above.
     if modifier == "below":
-        return f"{t}.value LIKE ? ESCAPE '\\'", [like_prefix(value)]
+        return (
+            f"{t}.value LIKE ? ESCAPE '\\' AND substr({t}.value, 1, ?) = ?",
+            [like_prefix(value), len(value), value],
+        )
     if modifier == "above":
-        return f"? LIKE ({t}.value || '%')", [value]
+        return f"substr(?, 1, length({t}.value)) = {t}.value", [value]
     return f"{t}.value = ?", [value]
 
 
@@ -233,11 +246,15 @@ class SearchSql:
     def _missing(self, res_type: str, param: str, kind: str, missing: bool, r: str) -> Sql:
         if kind in ("id", "lastUpdated"):
             return ("1 = 0" if missing else "1 = 1"), []
+        if kind == "composite":
+            # A composite value is indexed only whole, as rows of its first component.
+            code = parameters_for(res_type)[param].components[0][0]
+            table, name = TABLES[parameters_for(res_type)[code].type], f"{param}${code}"
+        else:
+            table, name = TABLES[kind], param
         t = self._alias("t")
-        subquery = (
-            f"SELECT {t}.res_id FROM {TABLES[kind]} {t} WHERE {t}.res_type = ? AND {t}.param = ?"
-        )
-        return f"{r}.res_id {'NOT IN' if missing else 'IN'} ({subquery})", [res_type, param]
+        subquery = f"SELECT {t}.res_id FROM {table} {t} WHERE {t}.res_type = ? AND {t}.param = ?"
+        return f"{r}.res_id {'NOT IN' if missing else 'IN'} ({subquery})", [res_type, name]
 
     def _composite(self, res_type: str, c: Criterion, r: str) -> Sql:
         alternatives = []
