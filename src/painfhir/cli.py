@@ -1,4 +1,4 @@
-"""The `painfhir` command: serve, and database administration."""
+"""The `painfhir` command: serve, database administration, validation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -13,6 +14,7 @@ from painfhir.demo import demo_bundles
 from painfhir.interactions import bundles
 from painfhir.settings import Settings
 from painfhir.store import Store, open_store
+from painfhir.validation.report import table, validate_file
 
 log = logging.getLogger("painfhir")
 
@@ -65,6 +67,13 @@ def db_upgrade(args: argparse.Namespace) -> None:
     print("the schema is up to date" if not applied else f"{len(applied)} migration(s) applied")
 
 
+def validate_files(args: argparse.Namespace) -> None:
+    reports = [validate_file(path) for path in args.files]
+    print(table(reports))
+    if any(report.failed for report in reports):
+        sys.exit(1)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="painfhir", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db_cmd.add_subparsers(dest="db_command", required=True)
     upgrade_cmd = db_commands.add_parser("upgrade", help="apply pending schema migrations")
     upgrade_cmd.set_defaults(run=db_upgrade)
+
+    validate_cmd = commands.add_parser(
+        "validate", help="validate FHIR JSON files; exit status 1 if any has an error"
+    )
+    validate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate_cmd.set_defaults(run=validate_files)
     return parser
 
 

@@ -204,6 +204,7 @@ def test_metadata_describes_what_is_implemented(client: httpx.Client) -> None:
     assert params["authored"]["type"] == "date"
     assert params["requester"]["definition"].startswith("http://hl7.org/fhir/SearchParameter/")
     assert "ServiceRequest:patient" in service_request["searchInclude"]
+    assert {o["name"] for o in service_request["operation"]} == {"validate"}
     assert {i["code"] for i in rest["interaction"]} == {"transaction", "batch", "history-system"}
     time.sleep(0)  # the statement is served from a cache; a second read is the same
     assert json_of(client.get("/metadata")) == statement

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from painfhir import __version__
-from painfhir.api import resources, system
+from painfhir.api import operations, resources, system
 from painfhir.api.negotiation import FHIR_JSON
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError
@@ -75,5 +75,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_exception_handler(Exception, _on_unexpected)
     # Plain Starlette routes: painfhir reads raw bodies and writes raw bytes, so FastAPI's
     # per-request parameter machinery would be pure overhead on the hot read path.
-    app.router.routes.extend([*resources.routes, *system.routes])
+    app.router.routes.extend([*resources.routes, *operations.routes, *system.routes])
     return app

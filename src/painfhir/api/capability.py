@@ -6,6 +6,7 @@ from typing import Any
 
 from painfhir import __version__
 from painfhir.api.negotiation import FHIR_JSON, JSON_PATCH
+from painfhir.api.operations import OPERATIONS
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.search.definitions import parameters_for
 
@@ -60,6 +61,10 @@ def _resource(res_type: str) -> dict[str, Any]:
         "searchInclude": ["*", *(f"{res_type}:{p}" for p in _references(res_type))],
         "searchRevInclude": ["*"],
         "searchParam": _search_params(res_type),
+        "operation": [
+            {"name": name, "definition": operation.definition}
+            for name, operation in sorted(OPERATIONS.items())
+        ],
     }
 
 

@@ -12,12 +12,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
-from starlette.convertors import register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from painfhir.api.convertors import ResourceIdConvertor, ResourceTypeConvertor
+from painfhir.api.convertors import fhir_route
 from painfhir.api.exchange import (
     base_url,
     fhir_response,
@@ -263,23 +261,20 @@ async def search_compartment_everything(request: Request) -> Response:
 # Path parameters are constrained to what FHIR allows, so `/Patient/_history` can never be
 # read as a Patient with id "_history" and the routes need no particular order: the hot
 # ones (read, create) come first, since routes are tried in order.
-register_url_convertor("type", ResourceTypeConvertor())
-register_url_convertor("id", ResourceIdConvertor())
-
 routes = [
-    Route("/{res_type:type}/{res_id:id}", read, methods=["GET"]),
-    Route("/{res_type:type}/{res_id:id}", update, methods=["PUT"]),
-    Route("/{res_type:type}/{res_id:id}", patch, methods=["PATCH"]),
-    Route("/{res_type:type}/{res_id:id}", delete, methods=["DELETE"]),
-    Route("/{res_type:type}", create, methods=["POST"]),
-    Route("/{res_type:type}", search, methods=["GET"]),
-    Route("/{res_type:type}", conditional_update, methods=["PUT"]),
-    Route("/{res_type:type}", conditional_patch, methods=["PATCH"]),
-    Route("/{res_type:type}", conditional_delete, methods=["DELETE"]),
-    Route("/{res_type:type}/_search", search_by_post, methods=["POST"]),
-    Route("/{res_type:type}/_history", type_history, methods=["GET"]),
-    Route("/{res_type:type}/{res_id:id}/_history", instance_history, methods=["GET"]),
-    Route("/{res_type:type}/{res_id:id}/_history/{version:id}", vread, methods=["GET"]),
-    Route("/{compartment:type}/{owner_id:id}/{res_type:type}", search_compartment, methods=["GET"]),
-    Route("/{compartment:type}/{owner_id:id}/*", search_compartment_everything, methods=["GET"]),
+    fhir_route("/{res_type:type}/{res_id:id}", read, "GET"),
+    fhir_route("/{res_type:type}/{res_id:id}", update, "PUT"),
+    fhir_route("/{res_type:type}/{res_id:id}", patch, "PATCH"),
+    fhir_route("/{res_type:type}/{res_id:id}", delete, "DELETE"),
+    fhir_route("/{res_type:type}", create, "POST"),
+    fhir_route("/{res_type:type}", search, "GET"),
+    fhir_route("/{res_type:type}", conditional_update, "PUT"),
+    fhir_route("/{res_type:type}", conditional_patch, "PATCH"),
+    fhir_route("/{res_type:type}", conditional_delete, "DELETE"),
+    fhir_route("/{res_type:type}/_search", search_by_post, "POST"),
+    fhir_route("/{res_type:type}/_history", type_history, "GET"),
+    fhir_route("/{res_type:type}/{res_id:id}/_history", instance_history, "GET"),
+    fhir_route("/{res_type:type}/{res_id:id}/_history/{version:id}", vread, "GET"),
+    fhir_route("/{compartment:type}/{owner_id:id}/{res_type:type}", search_compartment, "GET"),
+    fhir_route("/{compartment:type}/{owner_id:id}/*", search_compartment_everything, "GET"),
 ]
