@@ -21,6 +21,8 @@ from painfhir.fhir.summary import generate as summary
 from painfhir.search.compartments import generate as compartments
 from painfhir.search.definitions import generate as search_parameters
 from painfhir.terminology import generate as required_bindings
+from painfhir.validation import invariants_generate as invariants
+from painfhir.validation.profile import generate as profiles
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +54,18 @@ def _required_bindings(tarball: Path) -> Any:
     return required_bindings.build_table(structure.base_definitions(tarball), terminology)
 
 
+def _profiles(tarball: Path) -> Any:
+    return profiles.build_from(profiles.PROFILES, tarball).table
+
+
 GENERATED: dict[str, tuple[Path, Callable[[Path], Any]]] = {
     "structures": (structure.OUTPUT, _structures),
     "search-parameters": (search_parameters.OUTPUT, _search_parameters),
     "compartments": (compartments.OUTPUT, compartments.compartments),
     "summary-elements": (summary.OUTPUT, _summary),
     "required-bindings": (required_bindings.OUTPUT, _required_bindings),
+    "painfhir-profiles": (profiles.OUTPUT, _profiles),
+    "r4-invariants": (invariants.OUTPUT, invariants.generate),
 }
 
 
