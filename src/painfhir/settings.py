@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,3 +27,7 @@ class Settings(BaseSettings):
     # several workers starting together are safe). Turn off to upgrade only with
     # `painfhir db upgrade`; the server then refuses to start on an outdated schema.
     migrate_on_start: bool = True
+    # strict: a write that breaks a base R4 invariant (400) or a painfhir profile it claims
+    # (422) is refused. lenient: only a structurally broken resource is; other problems are
+    # logged and the resource stored.
+    validation: Literal["strict", "lenient"] = "strict"

@@ -53,6 +53,7 @@ def _referral_package() -> dict[str, Any]:
         "extension": [
             {"url": "http://example.org/referring-condition", "valueReference": {"reference": cid}}
         ],
+        "relevantHistory": [{"reference": "#p1"}],
         "contained": [
             {
                 "resourceType": "Provenance",

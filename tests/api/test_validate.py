@@ -22,8 +22,14 @@ def _errors(response: httpx.Response) -> list[tuple[str, str]]:
     return [(i["code"], i["expression"][0]) for i in _issues(response) if i["severity"] == "error"]
 
 
+NARRATIVE = {
+    "status": "generated",
+    "div": '<div xmlns="http://www.w3.org/1999/xhtml">Ana Rivera</div>',
+}
+
+
 def test_a_valid_resource_has_no_issues(client: httpx.Client) -> None:
-    issues = _issues(send(client, "POST", "/Patient/$validate", patient()))
+    issues = _issues(send(client, "POST", "/Patient/$validate", patient(text=NARRATIVE)))
     assert [(i["severity"], i["diagnostics"]) for i in issues] == [
         ("information", "No issues found")
     ]

@@ -29,6 +29,11 @@ def store_of(request: Request) -> Store:
     return store
 
 
+def lenient(request: Request) -> bool:
+    """Whether writes are validated leniently (PAINFHIR_VALIDATION)."""
+    return settings_of(request).validation == "lenient"
+
+
 def base_url(request: Request) -> str:
     configured = settings_of(request).base_url
     return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")

@@ -20,6 +20,7 @@ from painfhir.api.exchange import (
     base_url,
     fhir_response,
     known_type,
+    lenient,
     not_modified,
     read_body,
     read_resource,
@@ -135,7 +136,7 @@ async def update(request: Request) -> Response:
     res_type = request.path_params["res_type"]
     res_id = request.path_params["res_id"]
     answer_format(request)
-    resource = accept(await read_resource(request), known_type(res_type))
+    resource = accept(await read_resource(request), known_type(res_type), lenient=lenient(request))
     if_match = request.headers.get("if-match")
     written = await _in_transaction(
         request, lambda session: writes.update(session, res_id, resource, if_match)
@@ -151,7 +152,9 @@ async def patch(request: Request) -> Response:
     if_match = request.headers.get("if-match")
     written = await _in_transaction(
         request,
-        lambda session: writes.patch(session, known_type(res_type), res_id, operations, if_match),
+        lambda session: writes.patch(
+            session, known_type(res_type), res_id, operations, if_match, lenient=lenient(request)
+        ),
     )
     return written_response(request, written, f"{res_type}/{res_id} patched")
 
@@ -183,7 +186,7 @@ async def search(request: Request) -> Response:
 async def create(request: Request) -> Response:
     res_type = request.path_params["res_type"]
     answer_format(request)
-    resource = accept(await read_resource(request), known_type(res_type))
+    resource = accept(await read_resource(request), known_type(res_type), lenient=lenient(request))
     if_none_exist = request.headers.get("if-none-exist")
     criteria = parse_criteria(res_type, if_none_exist) if if_none_exist else None
     written = await _in_transaction(
@@ -195,7 +198,7 @@ async def create(request: Request) -> Response:
 async def conditional_update(request: Request) -> Response:
     res_type = request.path_params["res_type"]
     answer_format(request)
-    resource = accept(await read_resource(request), known_type(res_type))
+    resource = accept(await read_resource(request), known_type(res_type), lenient=lenient(request))
     criteria = _conditional_criteria(request, known_type(res_type))
     if_match = request.headers.get("if-match")
     written = await _in_transaction(
@@ -213,7 +216,9 @@ async def conditional_patch(request: Request) -> Response:
     if_match = request.headers.get("if-match")
     written = await _in_transaction(
         request,
-        lambda session: writes.conditional_patch(session, res_type, criteria, operations, if_match),
+        lambda session: writes.conditional_patch(
+            session, res_type, criteria, operations, if_match, lenient=lenient(request)
+        ),
     )
     return written_response(request, written, f"{res_type}/{written.version.res_id} patched")
 

@@ -13,6 +13,7 @@ from painfhir.api.capability import capability_statement
 from painfhir.api.exchange import (
     base_url,
     fhir_response,
+    lenient,
     read_resource,
     return_preference,
     store_of,
@@ -40,8 +41,9 @@ async def batch_or_transaction(request: Request) -> Response:
     representation = return_preference(request) == "representation" and (
         "return=" in request.headers.get("prefer", "")
     )
+    store, base = store_of(request), base_url(request)
     response = await run_in_threadpool(
-        bundles.process, store_of(request), bundle, base_url(request), representation
+        lambda: bundles.process(store, bundle, base, representation, lenient=lenient(request))
     )
     return fhir_response(response, answer)
 

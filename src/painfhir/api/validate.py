@@ -67,11 +67,15 @@ def _checked_mode(mode: Any, res_id: str | None) -> str | None:
     return str(mode)
 
 
-def _issues(res_type: str, res_id: str | None, mode: str | None, resource: Any) -> list[Issue]:
+def _issues(
+    res_type: str, res_id: str | None, inputs: dict[str, Any], mode: str | None
+) -> list[Issue]:
+    resource = inputs.get("resource")
     if not isinstance(resource, dict) or resource.get("resourceType") != res_type:
         found = resource.get("resourceType") if isinstance(resource, dict) else None
         raise FhirError.of(400, "invalid", f"$validate on {res_type} was given a {found!r}")
-    issues = validate(resource)
+    profile = inputs.get("profile")
+    issues = validate(resource, profiles=[profile] if isinstance(profile, str) else [])
     if mode == "update" and resource.get("id") != res_id:
         issues.append(
             Issue(
@@ -88,20 +92,19 @@ async def validate_operation(request: Request, res_type: str, res_id: str | None
     answer = answer_format(request)
     inputs = await _inputs(request, res_type)
     mode = _checked_mode(inputs.get("mode"), res_id)
-    resource = inputs.get("resource")
-    if res_id is not None and (resource is None or mode == "delete"):
+    if res_id is not None and (inputs.get("resource") is None or mode == "delete"):
         stored = reads.read(store_of(request), res_type, res_id)  # 404 / 410 if not there
         if mode == "delete":
             # painfhir keeps every version and has no rule against deleting any resource.
             outcome = [Issue("information", "informational", f"{res_type}/{res_id} may be deleted")]
             return fhir_response(dump_json(operation_outcome(outcome)), answer)
         assert stored.content is not None
-        resource = parse_json(stored.content)
-    if resource is None:
+        inputs["resource"] = parse_json(stored.content)
+    if inputs.get("resource") is None:
         raise FhirError.of(
             400, "required", "$validate needs a resource: the body, or a Parameters with 'resource'"
         )
-    issues = _issues(res_type, res_id, mode, resource)
+    issues = _issues(res_type, res_id, inputs, mode)
     if not issues:
         issues = [Issue("information", "informational", "No issues found")]
     return fhir_response(dump_json(operation_outcome(issues)), answer)

@@ -9,9 +9,9 @@ from typing import Any
 
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError
-from painfhir.fhir.structure import check_resource
 from painfhir.store import StoredVersion
 from painfhir.store._time import instant_text
+from painfhir.validation.validator import write_refusal
 
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
@@ -27,8 +27,10 @@ def check_id(res_id: str) -> None:
         )
 
 
-def accept(resource: Any, res_type: str, where: str | None = None) -> dict[str, Any]:
-    """Check an inbound resource structurally and that it is of the expected type."""
+def accept(
+    resource: Any, res_type: str, where: str | None = None, *, lenient: bool = False
+) -> dict[str, Any]:
+    """Check an inbound resource: of the expected type, and valid (`validation.validator`)."""
     if not isinstance(resource, dict):
         raise FhirError.of(400, "structure", "The body must be a JSON object (a FHIR resource)")
     found = resource.get("resourceType")
@@ -39,9 +41,9 @@ def accept(resource: Any, res_type: str, where: str | None = None) -> dict[str, 
             f"The resource is a {found!r}, but the request is for {res_type}",
             f"{where or found}.resourceType" if isinstance(found, str) else where,
         )
-    problems = check_resource(resource)
-    if problems:
-        raise FhirError(400, problems)
+    refusal = write_refusal(resource, lenient=lenient)
+    if refusal is not None:
+        raise refusal
     return resource
 
 

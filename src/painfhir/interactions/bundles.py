@@ -29,6 +29,8 @@ from painfhir.interactions._resources import new_id
 from painfhir.search.criteria import parse_criteria
 from painfhir.store import Store, StoredVersion, WriteSession
 from painfhir.store._time import instant_text
+from painfhir.validation.profile import bundle_resolver
+from painfhir.validation.validator import write_refusal
 
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 _PLACEHOLDER = re.compile(r"urn:(?:uuid|oid):[^\"'\s<>]+")
@@ -60,17 +62,18 @@ def _fail(entry: Entry, error: FhirError) -> FhirError:
     """The same error, but saying which entry it came from."""
     where = f"entry {entry.index}" + (f" ({entry.full_url})" if entry.full_url else "")
     issues = [
-        Issue(
-            i.severity,
-            i.code,
-            f"{where}: {i.diagnostics}",
-            f"{entry.path}.resource.{i.expression.split('.', 1)[-1]}"
-            if i.expression and entry.resource is not None
-            else i.expression or entry.path,
-        )
+        Issue(i.severity, i.code, f"{where}: {i.diagnostics}", _in_entry(entry, i.expression))
         for i in error.issues
     ]
     return FhirError(error.status, issues)
+
+
+def _in_entry(entry: Entry, expression: str | None) -> str:
+    """A resource's `Type.path` as the path within the Bundle (`Type` alone: the resource)."""
+    if not expression or entry.resource is None:
+        return expression or entry.path
+    _, dot, inside = expression.partition(".")
+    return f"{entry.path}.resource" + (f".{inside}" if dot else "")
 
 
 def _parse_entry(index: int, raw: dict[str, Any], base: str) -> Entry:
@@ -286,8 +289,22 @@ def _entries(bundle: dict[str, Any], base: str) -> list[Entry]:
     return [_parse_entry(i, raw, base) for i, raw in enumerate(bundle.get("entry", []))]
 
 
-def transaction(store: Store, bundle: dict[str, Any], base: str, representation: bool) -> bytes:
+def _check_entries(bundle: dict[str, Any], entries: list[Entry], lenient: bool) -> None:
+    """Every entry's resource is validated before anything is written; references between
+    entries (still `urn:uuid:` here) resolve to the entries themselves."""
+    resolve = bundle_resolver(bundle)
+    for entry in entries:
+        if entry.resource is not None:
+            refusal = write_refusal(entry.resource, lenient=lenient, resolve=resolve)
+            if refusal is not None:
+                raise _fail(entry, refusal)
+
+
+def transaction(
+    store: Store, bundle: dict[str, Any], base: str, representation: bool, lenient: bool
+) -> bytes:
     entries = _entries(bundle, base)
+    _check_entries(bundle, entries, lenient)
     with store.write() as session:
         work = _Transaction(store, session, entries, base)
         work.resolve_identities()
@@ -297,12 +314,13 @@ def transaction(store: Store, bundle: dict[str, Any], base: str, representation:
 
 
 def _batch_entry(
-    store: Store, raw: dict[str, Any], index: int, base: str, representation: bool
+    store: Store, raw: dict[str, Any], index: int, base: str, representation: bool, lenient: bool
 ) -> dict[str, Any]:
     try:
         entry = _parse_entry(index, raw, base)
-        if entry.resource is not None and (problems := check_resource(entry.resource)):
-            raise FhirError(400, problems)
+        refusal = write_refusal(entry.resource, lenient=lenient) if entry.resource else None
+        if refusal is not None:
+            raise refusal
         if entry.method in ("GET", "HEAD"):
             return _run_get(store, entry, base)
         with store.write() as session:
@@ -319,16 +337,21 @@ def _batch_entry(
         }
 
 
-def batch(store: Store, bundle: dict[str, Any], base: str, representation: bool) -> bytes:
+def batch(
+    store: Store, bundle: dict[str, Any], base: str, representation: bool, lenient: bool
+) -> bytes:
     results = [
-        _batch_entry(store, raw, index, base, representation)
+        _batch_entry(store, raw, index, base, representation, lenient)
         for index, raw in enumerate(bundle.get("entry", []))
     ]
     return dump_json({"resourceType": "Bundle", "type": "batch-response", "entry": results})
 
 
-def process(store: Store, bundle: Any, base: str, representation: bool) -> bytes:
-    """POST of a Bundle to the base: a batch or a transaction."""
+def process(
+    store: Store, bundle: Any, base: str, representation: bool, *, lenient: bool = False
+) -> bytes:
+    """POST of a Bundle to the base: a batch or a transaction (validated as
+    `validation.validator.write_refusal` says; `lenient` as PAINFHIR_VALIDATION)."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise FhirError.of(400, "invalid", "POST to the base takes a batch or transaction Bundle")
     kind = bundle.get("type")
@@ -336,16 +359,15 @@ def process(store: Store, bundle: Any, base: str, representation: bool) -> bytes
         raise FhirError.of(
             400, "value", f"Bundle.type must be batch or transaction, not {kind!r}", "Bundle.type"
         )
-    if kind == "transaction":
-        # All or nothing: every entry's resource is checked before anything is written.
-        if problems := check_resource(bundle):
-            raise FhirError(400, problems)
-        return transaction(store, bundle, base, representation)
-    # Entries of a batch stand alone: only the Bundle around them is checked here.
+    # The Bundle around the entries is checked here; each entry's resource on its own, so that
+    # an entry's problems are reported at its path, once. In a transaction all are checked
+    # before anything is written (all or nothing); a batch's entries stand alone.
     shell = {**bundle, "entry": [_without_resource(raw) for raw in bundle.get("entry", [])]}
     if problems := check_resource(shell):
         raise FhirError(400, problems)
-    return batch(store, bundle, base, representation)
+    if kind == "transaction":
+        return transaction(store, bundle, base, representation, lenient)
+    return batch(store, bundle, base, representation, lenient)
 
 
 def _without_resource(raw: Any) -> Any:

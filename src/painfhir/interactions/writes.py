@@ -10,11 +10,11 @@ import jsonpatch
 
 from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import FhirError
-from painfhir.fhir.structure import check_resource
 from painfhir.interactions._resources import check_id, check_version, new_id, stamped
 from painfhir.search.criteria import SearchCriterion
 from painfhir.search.extract import index_rows
 from painfhir.store import StoredVersion, WriteSession
+from painfhir.validation.validator import write_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +110,10 @@ def patch(
     res_id: str,
     operations: Any,
     if_match: str | None = None,
+    *,
+    lenient: bool = False,
 ) -> Written:
-    """JSON Patch (RFC 6902) on the current version; the result must still be valid R4."""
+    """JSON Patch (RFC 6902) on the current version; the result must still be valid."""
     current = session.current(res_type, res_id)
     if current is None or current.content is None:
         raise FhirError.of(
@@ -126,9 +128,9 @@ def patch(
         raise FhirError.of(422, "processing", "A patch must not change the resource's type")
     if patched.get("id") != res_id:
         raise FhirError.of(422, "processing", "A patch must not change the resource's id")
-    problems = check_resource(patched)
-    if problems:
-        raise FhirError(422, problems)
+    refusal = write_refusal(patched, lenient=lenient)
+    if refusal is not None:  # the request was well formed: its outcome is what is wrong
+        raise FhirError(422, refusal.issues)
     return _save(session, patched, res_id, "PATCH")
 
 
@@ -138,11 +140,13 @@ def conditional_patch(
     criteria: list[SearchCriterion],
     operations: Any,
     if_match: str | None = None,
+    *,
+    lenient: bool = False,
 ) -> Written:
     matched = _single_match(session, res_type, criteria)
     if matched is None:
         raise FhirError.of(404, "not-found", f"No {res_type} matches the criteria")
-    return patch(session, res_type, matched, operations, if_match)
+    return patch(session, res_type, matched, operations, if_match, lenient=lenient)
 
 
 def delete(
