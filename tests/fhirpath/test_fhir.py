@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from painfhir.fhirpath import (
+    FhirPathEvaluationError,
     FhirPathServices,
     FhirPathUnanswerableError,
     compile_fhirpath,
@@ -182,3 +183,43 @@ def test_an_element_is_evaluated_with_its_type() -> None:
     period = {"start": "2024-03-06", "end": "2024-03-05"}
     expression = compile_fhirpath("start <= end")
     assert expression.evaluate(period, resource=PAIN_SCORE, focus_type="Period") == [False]
+
+
+ALONE = [
+    pytest.param("status = 'final'", True, id="the focus only"),
+    pytest.param("status = 'draft' or code.coding.exists()", True, id="several members"),
+    pytest.param("%context.status = 'final'", True, id="%context is the focus"),
+    pytest.param("note.where(text.startsWith('Worse')).exists()", True, id="iteration"),
+    pytest.param("effective.start <= effective.end", False, id="an empty result"),
+    pytest.param("status = 'final' implies %resource.id = 'pain-1'", None, id="%resource"),
+    pytest.param("status = 'draft' implies %resource.id = 'x'", True, id="not reached"),
+    pytest.param("performer.resolve().exists()", None, id="resolve()"),
+    pytest.param("issued < now()", None, id="now()"),
+    pytest.param("descendants().count() > 3", None, id="descendants() (memoised)"),
+    pytest.param("%rootResource.id.exists()", None, id="%rootResource"),
+]
+
+
+@pytest.mark.parametrize(("expression", "alone"), ALONE)
+def test_holds_alone_is_holds_for_expressions_that_need_no_environment(
+    expression: str, alone: bool | None
+) -> None:
+    # Compiled anew for each case: an expression found to need the environment is not tried
+    # alone again, which the cases would otherwise see through compile_fhirpath's cache.
+    compiled = compile_fhirpath.__wrapped__(expression)
+    focus = [("Observation", PAIN_SCORE, None)]
+    found = compiled.holds_alone(focus)
+    holds = compiled.holds(PAIN_SCORE, resource=PAIN_SCORE)
+    assert found is (None if alone is None else holds)
+    if alone is not None:
+        assert holds is alone
+    else:
+        assert compiled.holds_alone(focus) is None  # learned: not tried again
+
+
+def test_holds_alone_raises_what_holds_raises() -> None:
+    expression = compile_fhirpath.__wrapped__("note.text.startsWith('W')")
+    with pytest.raises(FhirPathEvaluationError):
+        expression.holds(PAIN_SCORE, resource=PAIN_SCORE)
+    with pytest.raises(FhirPathEvaluationError):
+        expression.holds_alone([("Observation", PAIN_SCORE, None)])

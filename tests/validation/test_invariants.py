@@ -16,8 +16,8 @@ import orjson
 import pytest
 
 from painfhir.fhir.codec import parse_json
-from painfhir.fhirpath import check_narrative, compile_fhirpath
-from painfhir.fhirpath._model import parent_type
+from painfhir.fhirpath import FhirPathError, check_narrative, compile_fhirpath
+from painfhir.fhirpath._model import fhir_is, parent_type
 from painfhir.validation import invariants
 from painfhir.validation.invariants import check_invariants
 from tests.conftest import CORPORA
@@ -269,6 +269,25 @@ MUTATIONS = [
         "error",
         "Observation.subject",
         id="ref-1 no such contained resource",
+    ),
+    pytest.param(
+        _observation(
+            performer=[{"reference": "Practitioner/p"}, {"reference": "#nobody"}],
+            hasMember=[{"reference": "Observation/o"}],
+        ),
+        "ref-1",
+        "error",
+        "Observation.performer[1]",
+        id="ref-1 in an array, after a Reference that meets it",
+    ),
+    pytest.param(
+        _condition(
+            code={"coding": [{"system": "http://loinc.org", "code": "72514-3"}, {"id": "c"}]}
+        ),
+        "ele-1",
+        "error",
+        "Condition.code.coding[1]",
+        id="ele-1 a Coding with only an id",
     ),
     pytest.param(
         _resource(
@@ -630,6 +649,111 @@ def test_ele_1_holds_everywhere_in_the_examples_as_fhirpath_says() -> None:
     for path in EXAMPLES[::7]:
         resource = parse_json(path.read_bytes())
         assert broken.evaluate(resource, resource=resource) == [], path.stem
+
+
+# ref-1, dom-6 and per-1 have Python verdicts (invariants._FAST) for the usual shapes, and leave
+# the others to their FHIRPath: where Python decides, it decides as the FHIRPath does.
+IN_PYTHON = {
+    key: compile_fhirpath(
+        next(row[3] for rows in TABLE["constraints"].values() for row in rows if row[0] == key)
+    )
+    for key in invariants._FAST
+}
+FOCUS = {"ref-1": "Reference", "per-1": "Period", "dom-6": "DomainResource"}
+DESCENDANTS = compile_fhirpath("descendants()")
+
+
+def _verdicts(key: str, node: Any, resource: Any) -> tuple[bool | None, object]:
+    """(Python's verdict, the FHIRPath's) on a node: True or False; None for Python's when it
+    leaves the node to the FHIRPath, "error" for the FHIRPath's when it cannot evaluate it."""
+    in_python = invariants._FAST[key](node)
+    try:
+        fhirpath: object = IN_PYTHON[key].holds(node[1], resource=resource, focus_type=node[0])
+    except FhirPathError:
+        fhirpath = "error"
+    return in_python, fhirpath
+
+
+def _focus_nodes(resource: Any) -> list[Any]:
+    below = DESCENDANTS.evaluate_nodes(resource, resource=resource)
+    return [(resource["resourceType"], resource, None), *below]
+
+
+def test_the_python_verdicts_agree_with_the_fhirpath_on_the_corpora() -> None:
+    decided = dict.fromkeys(invariants._FAST, 0)
+    for path in EXAMPLES + SYNTHEA:
+        resource = parse_json(path.read_bytes())
+        for node in _focus_nodes(resource):
+            if type(node) is not tuple or type(node[1]) is not dict:
+                continue
+            for key, focus in FOCUS.items():
+                if not fhir_is(node[0], focus):
+                    continue
+                in_python, fhirpath = _verdicts(key, node, resource)
+                assert in_python in (None, fhirpath), (path.stem, key, node)
+                decided[key] += in_python is not None
+    assert decided["ref-1"] > 5000 and decided["per-1"] > 800 and decided["dom-6"] > 1000
+
+
+def _reference(**members: Any) -> Any:
+    return ("Reference", members, None)
+
+
+def _period(**members: Any) -> Any:
+    return ("Period", members, None)
+
+
+def _patient(**members: Any) -> Any:
+    return ("Patient", {"resourceType": "Patient", **members}, None)
+
+
+EXTENSION = {"extension": [{"url": "http://example.org/why", "valueCode": "unknown"}]}
+SHAPES = [
+    ("ref-1", _reference(reference="Patient/p"), True),
+    ("ref-1", _reference(reference="urn:uuid:6b9a8d1e-0c3f-4a51-9e61-2f7d4b0c8a11"), True),
+    ("ref-1", _reference(reference=""), True),
+    ("ref-1", _reference(display="Dr. Raman"), True),
+    ("ref-1", _reference(identifier={"value": "123"}), True),
+    ("ref-1", _reference(reference="#missing"), None),
+    ("ref-1", _reference(reference="#"), None),
+    ("ref-1", _reference(_reference=EXTENSION), None),
+    ("ref-1", _reference(reference="Patient/p", _reference=EXTENSION), True),
+    ("ref-1", _reference(reference=["Patient/p"]), None),
+    ("ref-1", _reference(reference="Patient/p", _reference=[EXTENSION]), None),
+    ("ref-1", _reference(reference=7), None),
+    ("dom-6", _patient(), False),
+    ("dom-6", _patient(text=NARRATIVE), True),
+    ("dom-6", _patient(text={"status": "empty"}), False),
+    ("dom-6", _patient(text={"status": "generated", "_div": EXTENSION}), True),
+    ("dom-6", _patient(text=[NARRATIVE]), None),
+    ("dom-6", _patient(text={"status": "generated", "div": [NARRATIVE["div"]]}), None),
+    ("dom-6", _patient(text="<div>ok</div>"), None),
+    ("per-1", _period(), True),
+    ("per-1", _period(start="2024-03-05"), True),
+    ("per-1", _period(end="2024-03-05"), True),
+    ("per-1", _period(start="2024-03-05", end="2024-03-06"), True),
+    ("per-1", _period(start="2024-03-06", end="2024-03-05"), False),
+    ("per-1", _period(start="2024-03-05", end="2024-03-05T09:00:00Z"), True),
+    ("per-1", _period(start="2024-03-05T10:00:00+01:00", end="2024-03-05T09:30:00Z"), True),
+    ("per-1", _period(start="2024-03-05T10:00:00-01:00", end="2024-03-05T09:30:00Z"), False),
+    ("per-1", _period(start="2024-03", end="2024-02-29"), False),
+    ("per-1", _period(start="2024-03-05T10:00:00.5Z", end="2024-03-05T10:00:00Z"), False),
+    ("per-1", _period(start="soon", end="later"), False),
+    ("per-1", _period(start="2024-03-05", end="later"), None),
+    ("per-1", _period(_start=EXTENSION, end="2024-03-05"), True),
+    ("per-1", _period(start="2024-03-06", _start=EXTENSION, end="2024-03-05"), False),
+    ("per-1", _period(start=["2024-03-05"], end="2024-03-06"), None),
+    ("per-1", _period(start="2024-03-05", end="2024-03-06", _end=[EXTENSION]), None),
+    ("per-1", _period(start=20240305, end="2024-03-06"), None),
+]
+
+
+@pytest.mark.parametrize(("key", "node", "verdict"), SHAPES)
+def test_a_python_verdict_is_the_fhirpaths_or_none(key: str, node: Any, verdict: object) -> None:
+    resource = node[1] if node[0] == "Patient" else {"resourceType": "Basic", "id": "b"}
+    in_python, fhirpath = _verdicts(key, node, resource)
+    assert in_python == verdict
+    assert in_python in (None, fhirpath)
 
 
 DIVS = [

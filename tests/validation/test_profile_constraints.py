@@ -136,7 +136,7 @@ CASES = [
 
 
 def _broken_keys(resource: dict[str, Any]) -> set[tuple[str, str]]:
-    found = set()
+    found: set[tuple[str, str]] = set()
     for url in resource["meta"]["profile"]:
         for issue in validate_against_profile(resource, url):
             if issue.code == "invariant" and " breaks " in issue.diagnostics:

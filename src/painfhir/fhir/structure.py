@@ -26,6 +26,7 @@ included: a document Bundle stored as a resource gets its references rewritten l
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -57,6 +58,7 @@ _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # A definition regex that backtracks badly on long values, replaced by one matching the same
 # strings in linear time: `(\s*X{4}\s*)+` is the same language as `\s*(X{4}\s*)+`.
 _LINEAR_REGEX = {"base64Binary": r"\s*(?:[0-9a-zA-Z+/=]{4}\s*)+"}
+_TEXT_REGEX = r"[ \r\n\t\S]+"  # string and markdown: see _text_quick
 
 
 class _Primitive:
@@ -64,7 +66,8 @@ class _Primitive:
 
     `quick(value)` is truthy for a value that is certainly valid; a falsy result, or a
     TypeError (a regex given a number), means the full check in `_primitive_problem` decides.
-    For string types it is a single compiled regex, so the common case costs one C call.
+    For string types it is a single compiled regex, so the common case costs one C call
+    (string and markdown have a few string scans instead: see `_text_quick`).
     """
 
     __slots__ = ("calendar", "json", "match", "max_length", "name", "quick")
@@ -81,7 +84,9 @@ class _Primitive:
         self.quick: Callable[[Any], object] = self._fully_valid
         if regex is not None:
             self.match = re.compile(regex, re.ASCII).fullmatch
-        if regex is not None and self.json == "string":
+        if regex == _TEXT_REGEX:
+            self.quick = _text_quick(self.max_length)
+        elif regex is not None and self.json == "string":
             self.quick = re.compile(self._quick_pattern(regex), re.ASCII).fullmatch
         elif self.json == "boolean":
             self.quick = _is_boolean
@@ -97,6 +102,25 @@ class _Primitive:
 
     def _fully_valid(self, value: Any) -> bool:
         return _primitive_problem(value, self) is None
+
+
+def _text_quick(max_length: int | None) -> Callable[[Any], bool]:
+    """The quick check of string and markdown, whose regex allows any character but form feed
+    and vertical tab: said in Python, it is a few scans at C speed, where the regex would step
+    through the text character by character (a long note costs a microsecond). A value with
+    only Unicode whitespace is left to the full check, which tells ASCII whitespace apart."""
+    limit = max_length if max_length is not None else sys.maxsize
+
+    def quick(value: Any) -> bool:
+        return (
+            type(value) is str
+            and 0 < len(value) <= limit
+            and "\f" not in value
+            and "\v" not in value
+            and not value.isspace()
+        )
+
+    return quick
 
 
 def _is_boolean(value: Any) -> bool:
@@ -122,6 +146,7 @@ class _Element:
         "primitive",
         "quick",
         "resource",
+        "scalar",
         "site",
     )
 
@@ -138,12 +163,22 @@ class _Element:
         self.binding: RequiredBinding | None = None
         # The primitive's quick check, or for a bound code, membership of its value set.
         self.quick: Callable[[Any], object] = _never_quick
+        # One primitive value, not an array nor a choice: checked by `quick` first.
+        self.scalar = False
 
 
 class _Type:
     """The members allowed in one kind of JSON object: a resource, datatype or backbone."""
 
-    __slots__ = ("elements", "extension", "name", "required", "required_choices", "resource")
+    __slots__ = (
+        "elements",
+        "extension",
+        "name",
+        "required",
+        "required_choices",
+        "resource",
+        "whole",
+    )
 
     def __init__(self, name: str, *, resource: bool) -> None:
         self.name = name
@@ -152,6 +187,7 @@ class _Type:
         self.elements: dict[str, _Element] = {}
         self.required: tuple[_Element, ...] = ()
         self.required_choices: tuple[str, ...] = ()
+        self.whole = False  # required elements or ext-1: more to check once the members are
 
 
 def _link_element(
@@ -164,6 +200,7 @@ def _link_element(
     element.binding = required_binding(owner, definition.name)
     if definition.type in primitives:
         element.primitive = primitives[definition.type]
+        element.scalar = not definition.many and definition.choice is None
         element.quick = element.primitive.quick
         if element.binding is not None:
             element.quick = element.binding.value_set.codes.__contains__
@@ -192,6 +229,7 @@ def _build_model() -> tuple[dict[str, _Type], _Type]:
         type_.required_choices = tuple(
             dict.fromkeys(e.choice for e in elements if e.min and e.choice is not None)
         )
+        type_.whole = bool(type_.required or type_.required_choices or type_.extension)
     return {name: types[name] for name in RESOURCE_TYPE_NAMES}, types["Element"]
 
 
@@ -208,11 +246,24 @@ def check_resource(resource: Any) -> list[Issue]:
     return issues
 
 
-def _issue(issues: list[Issue], code: str, message: str, expression: str | None) -> None:
-    issues.append(Issue("error", code, message, expression))
+Where = str | tuple[Any, str, int | None]
+"""Where a value is: a finished expression, or (parent, member, index) made into one only for an
+issue (most values never need theirs)."""
 
 
-def _check_resource(value: Any, path: str | None, issues: list[Issue]) -> None:
+def _text(where: Where) -> str:
+    if type(where) is str:
+        return where
+    parent, member, index = cast(tuple[Where, str, int | None], where)
+    text = f"{_text(parent)}.{member}"
+    return text if index is None else f"{text}[{index}]"
+
+
+def _issue(issues: list[Issue], code: str, message: str, where: Where | None) -> None:
+    issues.append(Issue("error", code, message, None if where is None else _text(where)))
+
+
+def _check_resource(value: Any, path: Where | None, issues: list[Issue]) -> None:
     """A whole resource; `path` is where it sits in its container, None at the top."""
     if type(value) is not dict:
         _issue(issues, _STRUCTURE, f"A resource must be a JSON object, not {_kind(value)}", path)
@@ -224,16 +275,24 @@ def _check_resource(value: Any, path: str | None, issues: list[Issue]) -> None:
     type_ = _RESOURCES.get(name) if type(name) is str else None
     if type_ is None:
         message = f"{_show(name)} is not an R4 resource type"
-        _issue(issues, _VALUE, message, f"{path}.resourceType" if path else "resourceType")
+        _issue(issues, _VALUE, message, (path, "resourceType", None) if path else "resourceType")
         return
     _check_object(value, type_, path or name, issues)
 
 
-def _check_object(obj: dict[str, Any], type_: _Type, path: str, issues: list[Issue]) -> None:
+def _check_object(obj: dict[str, Any], type_: _Type, path: Where, issues: list[Issue]) -> None:
     elements = type_.elements
     chosen: dict[str, str] | None = None  # choice group -> the member that took it
     for key, value in obj.items():
         element = elements.get(key)
+        if element is not None and element.scalar:
+            # One primitive value, valid by its quick check: the most frequent step of a check.
+            try:
+                valid = element.quick(value)
+            except TypeError:  # a string pattern given a number, boolean or object
+                valid = False
+            if valid:
+                continue
         if element is None:
             if key[:1] == "_":
                 element = _check_extras(obj, key, value, type_, path, issues)
@@ -252,21 +311,27 @@ def _check_object(obj: dict[str, Any], type_: _Type, path: str, issues: list[Iss
         elif type(value) is list:
             _issue(issues, _STRUCTURE, "A single value is allowed, not an array", _at(path, key))
         elif element.primitive is not None:
-            # _quick_valid, inlined: this is the most frequent step of a check.
-            try:
-                valid = element.quick(value)
-            except TypeError:
-                valid = False
-            if not valid:
-                _check_value(value, element, _at(path, key), issues)
+            _check_value(value, element, (path, key, None), issues)  # not valid by its quick check
         elif element.complex is not None and type(value) is dict and value:
-            _check_object(value, element.complex, _at(path, key), issues)
+            _check_object(value, element.complex, (path, key, None), issues)
             if element.binding is not None:
-                _check_concept(value, element.binding, _at(path, key), issues)
+                _check_concept(value, element.binding, (path, key, None), issues)
         else:
-            _check_value(value, element, _at(path, key), issues)
+            _check_value(value, element, (path, key, None), issues)
         if element.choice is not None:
             chosen = _choose(chosen, element, path, issues)
+    if type_.whole:
+        _check_whole(obj, type_, chosen, path, issues)
+
+
+def _check_whole(
+    obj: dict[str, Any],
+    type_: _Type,
+    chosen: dict[str, str] | None,
+    path: Where,
+    issues: list[Issue],
+) -> None:
+    """What is checked on an object as a whole: its required elements, and ext-1."""
     if type_.required:
         _check_required(obj, type_, path, issues)
     for group in type_.required_choices:
@@ -277,11 +342,11 @@ def _check_object(obj: dict[str, Any], type_: _Type, path: str, issues: list[Iss
         _check_extension(obj, chosen, path, issues)
 
 
-def _at(path: str, key: str) -> str:
-    return f"{path}.{key}"
+def _at(path: Where, key: str) -> Where:
+    return (path, key, None)
 
 
-def _check_value(value: Any, element: _Element, path: str, issues: list[Issue]) -> None:
+def _check_value(value: Any, element: _Element, path: Where, issues: list[Issue]) -> None:
     """One (non-null, non-array) value of an element; `path` is the value's own expression."""
     primitive = element.primitive
     if primitive is not None:
@@ -291,7 +356,7 @@ def _check_value(value: Any, element: _Element, path: str, issues: list[Issue]) 
         if problem is not None:
             _issue(issues, problem[0], problem[1], path)
         elif element.binding is not None:  # a well-formed code, so not one of the value set
-            issues.append(element.binding.code_issue(value, path))
+            issues.append(element.binding.code_issue(value, _text(path)))
     elif element.complex is not None:
         _check_complex(value, element.complex, path, issues)
     else:
@@ -306,14 +371,14 @@ def _quick_valid(element: _Element, value: Any) -> object:
 
 
 def _check_concept(
-    concept: dict[str, Any], binding: RequiredBinding, path: str, issues: list[Issue]
+    concept: dict[str, Any], binding: RequiredBinding, path: Where, issues: list[Issue]
 ) -> None:
-    issue = binding.concept_issue(concept, path)
+    issue = binding.concept_issue(concept, _text(path))
     if issue is not None:
         issues.append(issue)
 
 
-def _check_complex(value: Any, type_: _Type, path: str, issues: list[Issue]) -> None:
+def _check_complex(value: Any, type_: _Type, path: Where, issues: list[Issue]) -> None:
     if type(value) is not dict:
         _issue(issues, _STRUCTURE, f"{type_.name} must be a JSON object, not {_kind(value)}", path)
     elif not value:
@@ -323,24 +388,25 @@ def _check_complex(value: Any, type_: _Type, path: str, issues: list[Issue]) -> 
 
 
 def _check_array(
-    obj: dict[str, Any], values: Any, element: _Element, path: str, issues: list[Issue]
+    obj: dict[str, Any], values: Any, element: _Element, path: Where, issues: list[Issue]
 ) -> None:
-    base = _at(path, element.name)
+    name = element.name
     if type(values) is not list:
-        _issue(issues, _STRUCTURE, f"'{element.name}' must be a JSON array", base)
+        _issue(issues, _STRUCTURE, f"'{name}' must be a JSON array", (path, name, None))
         return
     if not values:
-        _issue(issues, _STRUCTURE, "An empty array is not a value (leave it out)", base)
+        message = "An empty array is not a value (leave it out)"
+        _issue(issues, _STRUCTURE, message, (path, name, None))
         return
     complex_ = element.complex
     for index, value in enumerate(values):
         if complex_ is not None and type(value) is dict and value:
-            _check_object(value, complex_, f"{base}[{index}]", issues)  # the common case, direct
+            _check_object(value, complex_, (path, name, index), issues)  # the common case, direct
         elif value is not None:
-            _check_value(value, element, f"{base}[{index}]", issues)
+            _check_value(value, element, (path, name, index), issues)
         elif not _has_extras_at(obj, element, index):
             message = "null is only allowed where the _ array has extensions at the same index"
-            _issue(issues, _STRUCTURE, message, f"{base}[{index}]")
+            _issue(issues, _STRUCTURE, message, (path, name, index))
 
 
 def _has_extras_at(obj: dict[str, Any], element: _Element, index: int) -> bool:
@@ -350,7 +416,7 @@ def _has_extras_at(obj: dict[str, Any], element: _Element, index: int) -> bool:
 
 
 def _check_extras(
-    obj: dict[str, Any], key: str, value: Any, type_: _Type, path: str, issues: list[Issue]
+    obj: dict[str, Any], key: str, value: Any, type_: _Type, path: Where, issues: list[Issue]
 ) -> _Element | None:
     """A `_x` member: the id and extensions of primitive `x`. Returns `x`, if it is one."""
     element = type_.elements.get(key[1:])
@@ -368,12 +434,12 @@ def _check_extras(
     elif type(value) is not list or not value:
         _issue(issues, _STRUCTURE, f"'{key}' must be a non-empty JSON array", _at(path, key))
     else:
-        _check_extras_array(obj.get(element.name), value, key, target, path, issues)
+        _check_extras_array(obj.get(element.name), value, key, element.name, path, issues)
     return element
 
 
 def _check_extras_array(
-    values: Any, extras: list[Any], key: str, target: str, path: str, issues: list[Issue]
+    values: Any, extras: list[Any], key: str, name: str, path: Where, issues: list[Issue]
 ) -> None:
     if type(values) is list and len(values) != len(extras):
         message = f"'{key}' has {len(extras)} entries but '{key[1:]}' has {len(values)}"
@@ -381,14 +447,15 @@ def _check_extras_array(
         return
     for index, extra in enumerate(extras):
         if extra is not None:
-            _check_complex(extra, _PRIMITIVE_EXTRAS, f"{target}[{index}]", issues)
+            # FHIRPath sees these extensions on the primitive itself
+            _check_complex(extra, _PRIMITIVE_EXTRAS, (path, name, index), issues)
         elif type(values) is not list:  # a null pair of nulls is reported on the value side
             message = f"null in '{key}' must be paired with a value in '{key[1:]}'"
-            _issue(issues, _STRUCTURE, message, f"{_at(path, key)}[{index}]")
+            _issue(issues, _STRUCTURE, message, (path, key, index))
 
 
 def _choose(
-    chosen: dict[str, str] | None, element: _Element, path: str, issues: list[Issue]
+    chosen: dict[str, str] | None, element: _Element, path: Where, issues: list[Issue]
 ) -> dict[str, str]:
     group, name = cast(str, element.choice), element.name
     if chosen is None:
@@ -400,7 +467,7 @@ def _choose(
     return chosen
 
 
-def _check_required(obj: dict[str, Any], type_: _Type, path: str, issues: list[Issue]) -> None:
+def _check_required(obj: dict[str, Any], type_: _Type, path: Where, issues: list[Issue]) -> None:
     for element in type_.required:
         if element.name not in obj and (element.extras is None or element.extras not in obj):
             message = f"{type_.name}.{element.name} is required"
@@ -408,7 +475,7 @@ def _check_required(obj: dict[str, Any], type_: _Type, path: str, issues: list[I
 
 
 def _check_extension(
-    obj: dict[str, Any], chosen: dict[str, str] | None, path: str, issues: list[Issue]
+    obj: dict[str, Any], chosen: dict[str, str] | None, path: Where, issues: list[Issue]
 ) -> None:
     """ext-1: an extension has a value or nested extensions, not both (and not neither)."""
     has_value = chosen is not None and "value" in chosen

@@ -90,11 +90,16 @@ class _EnvironmentNeededError(FhirPathError):
 
 
 class _Sealed:
-    """An evaluation context whose environment cannot be read (see the module docstring)."""
+    """An evaluation context whose environment cannot be read (see the module docstring); its
+    %context is the focus, when it is given one."""
 
-    def __init__(self) -> None:
+    __slots__ = ("context", "index", "total")
+
+    def __init__(self, focus: list[Any] | None = None) -> None:
         self.index: int | None = None
         self.total: list[Any] = []
+        if focus is not None:
+            self.context = focus
 
     def __getattr__(self, name: str) -> Any:
         raise _EnvironmentNeededError(name)
@@ -106,4 +111,14 @@ def verdict_when_absent(run: Run, focus_type: str) -> list[Any] | None:
     try:
         return run(focus, _Sealed())  # type: ignore[arg-type]
     except FhirPathError:
+        return None
+
+
+def evaluate_alone(run: Run, focus: list[Any]) -> list[Any] | None:
+    """The result on `focus` if the evaluation needs nothing of the environment, None if it
+    does. Up to its first look at the environment an evaluation takes the same steps with or
+    without one, so a result (or an error) here is the one the environment would give."""
+    try:
+        return run(focus, _Sealed(focus))  # type: ignore[arg-type]
+    except _EnvironmentNeededError:
         return None

@@ -85,6 +85,9 @@ class Compiler:
             case ast.Identifier(name):
                 return self._identifier(name)
             case ast.Member(target, name):
+                names = _member_path(tree)
+                if names is not None:
+                    return _navigation(names)
                 source = self.compile(target)
                 return lambda this, context: navigate(source(this, context), name)
             case ast.Call():
@@ -206,6 +209,32 @@ class Compiler:
         if name == "context":
             return lambda _this, context: context.context
         return lambda _this, context: context.variable(name)
+
+
+def _member_path(tree: ast.Node) -> tuple[str, ...] | None:
+    """The names of a path of elements from $this (`reasonCode.coding`), if `tree` is one."""
+    match tree:
+        case ast.Identifier(name):
+            return None if name[:1].isupper() and name in FHIR_TYPE_NAMES else (name,)
+        case ast.Member(target, name):
+            names = _member_path(target)
+            return None if names is None else (*names, name)
+    return None
+
+
+def _navigation(names: tuple[str, ...]) -> Run:
+    """A path of elements as one step, which stops at the first empty collection (the rest of
+    the path can only be empty too): the commonest expression in constraints."""
+
+    def run(this: list[Any], _context: Context) -> list[Any]:
+        items = this
+        for name in names:
+            items = navigate(items, name)
+            if not items:
+                break
+        return items
+
+    return run
 
 
 def _logic(operator: str, left: Run, right: Run) -> Run:

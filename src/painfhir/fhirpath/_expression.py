@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from painfhir.fhirpath._analysis import focus_members, verdict_when_absent
+from painfhir.fhirpath._analysis import evaluate_alone, focus_members, verdict_when_absent
 from painfhir.fhirpath._compiler import compile_tree
 from painfhir.fhirpath._context import Context, FhirPathServices, Run
 from painfhir.fhirpath._errors import FhirPathError
@@ -88,11 +88,12 @@ def scope(
 class FhirPathExpression:
     """A compiled FHIRPath expression (make one with `compile_fhirpath`)."""
 
-    __slots__ = ("_run", "focus_members", "text")
+    __slots__ = ("_alone", "_run", "focus_members", "text")
 
     def __init__(self, text: str, run: Run, focus_members: frozenset[str] | None) -> None:
         self.text = text
         self._run = run
+        self._alone = True  # whether `holds_alone` is worth trying: not once it needed more
         self.focus_members = focus_members
         """The names of the focus's elements the expression reads, or None if it reads the
         focus as a whole (see `_analysis`)."""
@@ -183,10 +184,26 @@ class FhirPathExpression:
     def holds_on(self, focus: list[Node], context: Context) -> bool:
         """`holds` for validators checking many elements of one resource with one scope."""
         context.context = focus
-        result = self._run(focus, context)
-        if result is TRUE or result is FALSE:  # the usual verdicts, shared lists
-            return result is TRUE
-        return constraint_holds(result)
+        return _verdict(self._run(focus, context))
+
+    def holds_alone(self, focus: list[Node]) -> bool | None:
+        """`holds_on` without a scope, for a validator that makes one only when it is needed:
+        the verdict, or None when the evaluation needs the environment (%resource, resolve(),
+        now(), ...). Most constraints read only their focus; one found to need more is not
+        tried this way again."""
+        if not self._alone:
+            return None
+        result = evaluate_alone(self._run, focus)
+        if result is None:
+            self._alone = False
+            return None
+        return _verdict(result)
+
+
+def _verdict(result: list[Any]) -> bool:
+    if result is TRUE or result is FALSE:  # the usual verdicts, shared lists
+        return result is TRUE
+    return constraint_holds(result)
 
 
 @lru_cache(maxsize=4096)

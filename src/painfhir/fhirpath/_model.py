@@ -117,24 +117,28 @@ def resource_node(resource: Any) -> Node:
 
 
 def _collect(source: dict[str, Any], child: Child, out: list[Any]) -> None:
-    found = source.get(child.key)
-    if child.kind == PRIMITIVE:
-        extras = source.get(child.extras_key)
+    # The child unpacked once, and loops rather than comprehensions: navigation is most of the
+    # time of most constraints.
+    key, extras_key, kind, category = child
+    found = source.get(key)
+    if category == PRIMITIVE:
+        extras = source.get(extras_key)
         if type(found) is list or type(extras) is list:
-            _collect_primitives(child.type, found, extras, out)
+            _collect_primitives(kind, found, extras, out)
         elif found is not None or extras is not None:
-            out.append((child.type, found, extras))
+            out.append((kind, found, extras))
     elif found is None:
         return
-    elif child.kind == RESOURCE:
+    elif category == RESOURCE:
         for resource in found if type(found) is list else (found,):
             if type(resource) is dict:
                 out.append(resource_node(resource))
     elif type(found) is list:
-        kind = child.type
-        out.extend([(kind, item, None) for item in found if item is not None])
+        for item in found:
+            if item is not None:
+                out.append((kind, item, None))
     else:
-        out.append((child.type, found, None))
+        out.append((kind, found, None))
 
 
 def _collect_primitives(kind: str, values: Any, extras: Any, out: list[Any]) -> None:

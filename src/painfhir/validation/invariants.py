@@ -19,7 +19,13 @@ Expressions are compiled once per (type, path), when the type is first met, not 
 Three constraints are checked by Python code with the same meaning, for the reasons given where
 they are defined: ele-1 (on every element: specialised for speed), txt-1 and txt-2 (R4 gives
 both the same expression, `htmlChecks()`, which would report both when a narrative breaks one).
-Not run: dom-6 on contained resources (see `_NOT_ON_CONTAINED`).
+Three more have a Python verdict for the usual shapes of their data, and are evaluated as
+FHIRPath otherwise: ref-1, dom-6 and per-1, which are met on almost every resource (`_FAST`).
+It runs on every write, so it does no more than it must: an object without any of the members
+that can hold something to check is not looked through, a constraint known to hold without the
+members it reads is not evaluated when they are absent, and most expressions are evaluated
+without making a FHIRPath scope. Not run: dom-6 on contained resources (see
+`_NOT_ON_CONTAINED`).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from painfhir.fhirpath import (
     check_narrative,
     compile_fhirpath,
 )
+from painfhir.fhirpath._equality import compare
 from painfhir.fhirpath._model import MEMBERS
 
 _TABLE = cast(
@@ -93,6 +100,75 @@ _NATIVE: dict[str, Callable[[Any], str | None]] = {
 }
 
 
+# Verdicts in Python for the constraints checked on almost every resource, where evaluating the
+# FHIRPath would cost more than the rest of the check: each gives the verdict the FHIRPath
+# gives, for the shapes of JSON that occur in practice, and None for any other shape (an array
+# where one value belongs, a `#` reference, a value that is not a string), which leaves the
+# verdict to the FHIRPath; none raises. The expression in r4_invariants.json stays the
+# definition; tests check the two agree on the official examples, on Synthea and on mutations.
+
+
+def _reference_in_place(node: Any) -> bool | None:
+    """ref-1, `reference.exists() implies (reference.startsWith('#').not() or ...)`: a
+    Reference without a reference, or one that is not to a contained resource, meets it. Every
+    Reference is checked, so this is the most frequent constraint of all; `#` references need
+    %rootResource and are left to the FHIRPath."""
+    if type(node[1]) is not dict:
+        return None
+    reference = node[1].get("reference")
+    extras = node[1].get("_reference")
+    if type(extras) is list:
+        return None
+    if type(reference) is str:
+        return None if reference[:1] == "#" else True
+    return True if reference is None and extras is None else None
+
+
+def _has_narrative(node: Any) -> bool | None:
+    """dom-6, `text.`div`.exists()`: asked of every resource that is not contained."""
+    resource = node[1]
+    if type(resource) is not dict:
+        return None
+    text = resource.get("text")
+    if text is None:
+        return False
+    if type(text) is not dict:
+        return None
+    div, extras = text.get("div"), text.get("_div")
+    if type(div) is list or type(extras) is list:
+        return None
+    return div is not None or extras is not None
+
+
+def _period_in_order(node: Any) -> bool | None:
+    """per-1, `start.hasValue().not() or end.hasValue().not() or (start <= end) or (start <=
+    end).empty()`: on every Period (encounters, medications, names, identifiers ...). Both
+    boundaries are compared by the engine's own ordering, so dates of different precision
+    and time zones mean what they mean in FHIRPath."""
+    period = node[1]
+    if type(period) is not dict:
+        return None
+    start, end = period.get("start"), period.get("end")
+    if list in (type(start), type(end), type(period.get("_start")), type(period.get("_end"))):
+        return None
+    if start is None or end is None:
+        return True
+    if type(start) is not str or type(end) is not str:
+        return None
+    try:
+        order = compare(("dateTime", start, None), ("dateTime", end, None))
+    except FhirPathError:  # a boundary that is not a date: the FHIRPath says what is wrong
+        return None
+    return order is None or order <= 0
+
+
+_FAST: dict[str, Callable[[Any], bool | None]] = {
+    "ref-1": _reference_in_place,
+    "dom-6": _has_narrative,
+    "per-1": _period_in_order,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Invariant:
     key: str
@@ -104,39 +180,64 @@ class Invariant:
 class _Check:
     """An invariant on elements of one type. When the expression depends only on some members
     of its focus (dom-2 on `contained`), its verdict on an element without any of them is
-    worked out once, here, and not evaluated again for each such element."""
+    worked out once, here: `skip_without` are then their JSON keys, if that verdict is that it
+    holds (see `_grouped`)."""
 
-    __slots__ = ("invariant", "keys", "native", "verdict_without_keys")
+    __slots__ = ("broken", "fast", "invariant", "native", "skip_without")
 
     def __init__(self, invariant: Invariant, focus_type: str) -> None:
         self.invariant = invariant
+        self.broken = f"{invariant.key}: {invariant.human}"  # the diagnostics when it fails
         self.native = _NATIVE.get(invariant.key)
-        self.keys: frozenset[str] | None = None
-        self.verdict_without_keys = False
+        self.fast = _FAST.get(invariant.key)
+        self.skip_without: frozenset[str] | None = None
         names = invariant.expression.focus_members
-        if names is None or self.native is not None or focus_type in PRIMITIVES:
+        in_python = self.native is not None or self.fast is not None
+        if names is None or in_python or focus_type in PRIMITIVES:
             return
-        bare = invariant.expression.holds_when_absent(focus_type)
-        if bare is None:
-            return
-        members = MEMBERS.get(focus_type, {})
-        keys = {
-            key for name in names for c in members.get(name, ()) for key in (c.key, c.extras_key)
-        }
-        self.keys, self.verdict_without_keys = frozenset(keys), bare
+        if invariant.expression.holds_when_absent(focus_type):
+            members = MEMBERS.get(focus_type, {})
+            children = [child for name in names for child in members.get(name, ())]
+            self.skip_without = frozenset(
+                key for child in children for key in (child.key, child.extras_key)
+            )
 
-    def problem(self, node: Any, context: Context) -> str | None:
-        """None if the constraint holds on the node, else the diagnostics to report."""
-        invariant = self.invariant
-        if self.native is not None:
-            detail = self.native(node)
-            return None if detail is None else f"{invariant.key}: {invariant.human} ({detail})"
-        keys = self.keys
-        if keys is not None and self.verdict_without_keys and keys.isdisjoint(node[1]):
+    def issue(self, node: Any, scope: _Scope, path: Path_) -> Issue | None:
+        """The issue to report at `path` if the constraint fails on the node, or cannot be
+        evaluated there (an error in FHIRPath's terms, on malformed data)."""
+        problem = self.broken
+        try:
+            holds = None if self.fast is None else self.fast(node)
+            if holds is None and self.native is not None:
+                detail = self.native(node)
+                holds, problem = detail is None, f"{problem} ({detail})"
+            elif holds is None:
+                expression = self.invariant.expression
+                holds = expression.holds_alone([node])
+                if holds is None:
+                    holds = expression.holds_on([node], scope.fhirpath())
+        except FhirPathError as exc:
+            message = f"{problem} (could not be evaluated: {exc})"
+            return Issue(self.invariant.severity, "processing", message, _expression_of(path))
+        if holds:
             return None
-        if invariant.expression.holds_on([node], context):
-            return None
-        return f"{invariant.key}: {invariant.human}"
+        return Issue(self.invariant.severity, "invariant", problem, _expression_of(path))
+
+
+Checks = tuple[tuple[frozenset[str] | None, tuple[_Check, ...]], ...]
+"""The checks of one kind of element, in order, in groups: a group with keys holds on an element
+without any of them, and is passed over with one test (the dom-2 to dom-5 on `contained`)."""
+
+
+def _grouped(checks: list[_Check]) -> Checks:
+    groups: list[tuple[frozenset[str] | None, list[_Check]]] = []
+    for check in checks:
+        keys = check.skip_without
+        if groups and keys is not None and groups[-1][0] == keys:
+            groups[-1][1].append(check)
+        else:
+            groups.append((keys, [check]))
+    return tuple((keys, tuple(found)) for keys, found in groups)
 
 
 # txt-2 ("the narrative SHALL have some non-whitespace content") is reported as a warning, not
@@ -166,6 +267,13 @@ def _type_invariants(type_name: str) -> tuple[Invariant, ...]:
     return tuple(found)
 
 
+def _sole(checks: Checks) -> _Check | None:
+    """The one check of `checks`, if there is only one, and no keys guard it."""
+    if len(checks) == 1 and checks[0][0] is None and len(checks[0][1]) == 1:
+        return checks[0][1][0]
+    return None
+
+
 # --- the plan of each type -------------------------------------------------------------------
 
 _COMPLEX, _PRIMITIVE, _RESOURCE = 0, 1, 2
@@ -174,7 +282,7 @@ _COMPLEX, _PRIMITIVE, _RESOURCE = 0, 1, 2
 class _Member:
     """One JSON member of a type: its kind and what to check on each of its values."""
 
-    __slots__ = ("checks", "extras", "kind", "many", "plan", "type")
+    __slots__ = ("checks", "extras", "fast", "kind", "many", "plan", "quiet", "type")
 
     def __init__(self, owner: str, name: str, type_: str, many: bool, choice: str | None) -> None:
         self.type = type_
@@ -190,40 +298,103 @@ class _Member:
         if self.kind != _RESOURCE:
             found.extend(_type_invariants(type_))
         unique = {invariant.key: invariant for invariant in found}  # a backbone is both
-        self.checks = tuple(_Check(invariant, type_) for invariant in unique.values())
-        self.plan: dict[str, _Member] | None = None  # the members of its type, once needed
+        self.checks = _grouped([_Check(invariant, type_) for invariant in unique.values()])
+        # The Python verdict of its one constraint, when that is all it has (ref-1 on every
+        # Reference, per-1 on every Period): asked straight away, without going through report.
+        sole = _sole(self.checks)
+        self.fast = None if sole is None else sole.fast
+        self.plan: _Plan | None = None  # the members of its type, once needed (type_plan)
+        # Once the plan is made, for a complex element with nothing to check but ele-1 and its
+        # Python verdict: the keys that make a value of it worth a visit (see _Walk.members).
+        self.quiet: frozenset[str] | None = None
+
+    def type_plan(self) -> _Plan:
+        """The plan of its type, made at first need: types refer to one another."""
+        plan = self.plan
+        if plan is None:
+            plan = self.plan = _plan(self.type)
+            if self.kind == _COMPLEX and (not self.checks or self.fast is not None):
+                self.quiet = plan.reached
+        return plan
 
 
-_PLANS: dict[str, dict[str, _Member]] = {}
+class _Plan:
+    """The members of one type, and the JSON keys of an object of it that are worth a look:
+    those of complex elements and resources, of primitives with constraints, and every `_x`
+    (a primitive's id and extensions are elements). An object with none of these keys (most
+    Codings, References, Quantities) has nothing below it to check, so the walk does not go
+    through its members one by one."""
 
+    __slots__ = ("members", "reached")
 
-def _plan(type_name: str) -> dict[str, _Member]:
-    plan = _PLANS.get(type_name)
-    if plan is None:
-        plan = _PLANS[type_name] = {
+    def __init__(self, type_name: str) -> None:
+        self.members = {
             row.name: _Member(type_name, row.name, row.type, row.many, row.choice)
             for row in TYPES[type_name]
         }
+        self.reached = frozenset(
+            key
+            for name, member in self.members.items()
+            for key in (name, member.extras)
+            if key == member.extras or member.kind != _PRIMITIVE or member.checks
+        )
+
+
+_PLANS: dict[str, _Plan] = {}
+
+
+def _plan(type_name: str) -> _Plan:
+    plan = _PLANS.get(type_name)
+    if plan is None:
+        plan = _PLANS[type_name] = _Plan(type_name)
     return plan
 
 
-_RESOURCE_CHECKS: dict[tuple[str, bool], tuple[_Check, ...]] = {}
+_RESOURCE_CHECKS: dict[tuple[str, bool], Checks] = {}
 
 
-def _resource_checks(type_name: str, *, contained: bool) -> tuple[_Check, ...]:
+def _resource_checks(type_name: str, *, contained: bool) -> Checks:
     found = _RESOURCE_CHECKS.get((type_name, contained))
     if found is None:
         invariants = _type_invariants(type_name)
-        found = tuple(
-            _Check(invariant, type_name)
-            for invariant in invariants
-            if not (contained and invariant.key in _NOT_ON_CONTAINED)
+        found = _grouped(
+            [
+                _Check(invariant, type_name)
+                for invariant in invariants
+                if not (contained and invariant.key in _NOT_ON_CONTAINED)
+            ]
         )
         _RESOURCE_CHECKS[(type_name, contained)] = found
     return found
 
 
 # --- the walk --------------------------------------------------------------------------------
+
+
+class _Scope:
+    """The resource the walk is in: its node, its %rootResource's node (its container, for a
+    contained resource), the Bundle it is in. Made into a FHIRPath scope only for an expression
+    that needs one (most read only their focus: see FhirPathExpression.holds_alone)."""
+
+    __slots__ = ("bundle", "node", "root", "scope")
+
+    def __init__(self, node: Any, root: Any, bundle: BundleIndex | None) -> None:
+        self.node = node
+        self.root = root
+        self.bundle = bundle
+        self.scope: Context | None = None
+
+    def fhirpath(self) -> Context:
+        if self.scope is None:
+            self.scope = Context(
+                resource=[self.node],
+                root_resource=[self.root],
+                context=[],
+                variables={},
+                services=None,
+                bundle=self.bundle,
+            )
+        return self.scope
 
 
 def check_invariants(resource: dict[str, Any]) -> list[Issue]:
@@ -241,20 +412,16 @@ class _Walk:
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
 
-    def report(self, check: _Check, node: Any, context: Context, path: Path_) -> None:
-        invariant = check.invariant
-        try:
-            problem = check.problem(node, context)
-        except FhirPathError as exc:
-            message = f"{invariant.key}: {invariant.human} (could not be evaluated: {exc})"
-            self.issues.append(
-                Issue(invariant.severity, "processing", message, _expression_of(path))
-            )
-            return
-        if problem is not None:
-            self.issues.append(
-                Issue(invariant.severity, "invariant", problem, _expression_of(path))
-            )
+    def report(self, checks: Checks, node: Any, scope: _Scope, path: Path_) -> None:
+        for keys, group in checks:
+            if keys is not None and keys.isdisjoint(node[1]):
+                continue
+            for check in group:
+                if check.fast is not None and check.fast(node):
+                    continue  # the usual verdict, known in Python
+                issue = check.issue(node, scope, path)
+                if issue is not None:
+                    self.issues.append(issue)
 
     def resource(
         self, resource: dict[str, Any], path: Path_, container: Any, bundle: BundleIndex | None
@@ -265,62 +432,62 @@ class _Walk:
         if kind == "Bundle":
             bundle = BundleIndex(resource)
         node = (kind, resource, None)
-        root = [node] if container is None else [(container["resourceType"], container, None)]
-        context = Context(
-            resource=[node],
-            root_resource=root,
-            context=[],
-            variables={},
-            services=None,
-            bundle=bundle,
-        )
-        for check in _resource_checks(kind, contained=container is not None):
-            self.report(check, node, context, path)
-        self.members(resource, _plan(kind), path, context)
+        root = node if container is None else (container["resourceType"], container, None)
+        scope = _Scope(node, root, bundle)
+        self.report(_resource_checks(kind, contained=container is not None), node, scope, path)
+        plan = _plan(kind)
+        if not plan.reached.isdisjoint(resource):
+            self.members(resource, plan, path, scope)
 
-    def members(
-        self, obj: dict[str, Any], plan: dict[str, _Member], path: Path_, context: Context
-    ) -> None:
+    def members(self, obj: dict[str, Any], plan: _Plan, path: Path_, scope: _Scope) -> None:
+        members = plan.members
         for name, value in obj.items():
-            member = plan.get(name)
+            member = members.get(name)
             if member is None:
-                if name[:1] == "_" and name[1:] not in obj and name[1:] in plan:
-                    self.primitive(obj, name[1:], plan[name[1:]], None, path, context)
+                if name[:1] == "_" and name[1:] not in obj and name[1:] in members:
+                    self.primitive(obj, name[1:], members[name[1:]], None, path, scope)
                 continue
             if member.kind == _PRIMITIVE:
-                # Most primitives have a value, no `_x` and no constraint: nothing to do.
-                if (
-                    member.checks
-                    or member.extras in obj
-                    or value is None
-                    or (member.many and (type(value) is not list or None in value))
-                ):
-                    self.primitive(obj, name, member, value, path, context)
+                # Most primitives have a value, no `_x` and no constraint: nothing to do (a
+                # null, or an array with nulls, is a structural error when there is no `_x`).
+                if member.checks or member.extras in obj:
+                    self.primitive(obj, name, member, value, path, scope)
             elif member.many and type(value) is list:
+                quiet = member.quiet
                 for index, item in enumerate(value):
-                    self.element(member, item, (path, name, index), context)
+                    # An item with only ele-1 and a Python verdict to meet, and none of the keys
+                    # that lead further (most Codings and References), is done here.
+                    if (
+                        quiet is not None
+                        and type(item) is dict
+                        and quiet.isdisjoint(item)
+                        and len(item) - ("id" in item) > 0
+                        and (member.fast is None or member.fast((member.type, item, None)))
+                    ):
+                        continue
+                    self.element(member, item, (path, name, index), scope)
             else:
-                self.element(member, value, (path, name, None), context)
+                self.element(member, value, (path, name, None), scope)
 
-    def element(self, member: _Member, value: Any, path: Path_, context: Context) -> None:
+    def element(self, member: _Member, value: Any, path: Path_, scope: _Scope) -> None:
         if type(value) is not dict:
             return  # the structure check reports values of the wrong shape
         if member.kind == _RESOURCE:
             # A contained resource's %rootResource is its container; a Bundle entry or
             # Parameters resource is a root of its own.
             contained = type(path) is tuple and path[1] == "contained"
-            container = context.root_resource[0][1] if contained else None
-            self.resource(value, path, container, context.bundle)
+            container = scope.root[1] if contained else None
+            self.resource(value, path, container, scope.bundle)
             return
         if len(value) - ("id" in value) <= 0:
             self.ele_1(path)
-        node = (member.type, value, None)
-        for check in member.checks:
-            self.report(check, node, context, path)
-        plan = member.plan
-        if plan is None:
-            plan = member.plan = _plan(member.type)
-        self.members(value, plan, path, context)
+        if member.checks:
+            node = (member.type, value, None)
+            if member.fast is None or not member.fast(node):
+                self.report(member.checks, node, scope, path)
+        plan = member.plan or member.type_plan()
+        if not plan.reached.isdisjoint(value):
+            self.members(value, plan, path, scope)
 
     def primitive(
         self,
@@ -329,21 +496,21 @@ class _Walk:
         member: _Member,
         value: Any,
         path: Path_,
-        context: Context,
+        scope: _Scope,
     ) -> None:
         extras = obj.get(member.extras)
         if not member.many:
-            self.primitive_value(member, value, extras, (path, name, None), context)
+            self.primitive_value(member, value, extras, (path, name, None), scope)
             return
         values = value if type(value) is list else []
         extras = extras if type(extras) is list else []
         for index in range(max(len(values), len(extras))):
             item = values[index] if index < len(values) else None
             extra = extras[index] if index < len(extras) else None
-            self.primitive_value(member, item, extra, (path, name, index), context)
+            self.primitive_value(member, item, extra, (path, name, index), scope)
 
     def primitive_value(
-        self, member: _Member, value: Any, extras: Any, path: Path_, context: Context
+        self, member: _Member, value: Any, extras: Any, path: Path_, scope: _Scope
     ) -> None:
         if type(extras) is not dict:
             extras = None
@@ -351,11 +518,10 @@ class _Walk:
             return  # a null with nothing beside it: a structural error, reported there
         if value is None and len(extras) - ("id" in extras) <= 0:
             self.ele_1(path)
-        node = (member.type, value, extras)
-        for check in member.checks:
-            self.report(check, node, context, path)
+        if member.checks:
+            self.report(member.checks, (member.type, value, extras), scope, path)
         if extras is not None:  # a primitive's extensions are elements too, at its own path
-            self.members(extras, _plan("Element"), path, context)
+            self.members(extras, _plan("Element"), path, scope)
 
     def ele_1(self, path: Path_) -> None:
         """ele-1, `hasValue() or (children().count() > id.count())`, said in Python: a

@@ -65,8 +65,9 @@ class BindingCheck:
     def _check_concept(self, concept: dict[str, Any], expression: str, run: Run) -> None:
         codings = concept.get("coding")
         codings = codings if type(codings) is list else []
-        if any(in_value_set(c, self.value_set) for c in codings):
-            return
+        for coding in codings:  # a loop, not any() over a generator: every concept comes here
+            if in_value_set(coding, self.value_set):
+                return
         if codings:
             self._report(", ".join(_coding(c) for c in codings), expression, run)
         elif self.strength == "required":

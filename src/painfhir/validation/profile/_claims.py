@@ -28,16 +28,17 @@ def claimed_profiles(resource: dict[str, Any], guide: Guide) -> tuple[list[str],
         if type(claim) is not str:
             continue  # the structural check reports a malformed canonical
         url = canonical(claim)
-        expression = f"{kind}.meta.profile[{index}]"
         if guide.compiled(url) is not None:
             known.append(url)
         elif guide.is_painfhir(url):
             message = f"The resource claims the painfhir profile {url}, which does not exist"
-            issues.append(Issue("error", "not-found", message, expression))
+            issues.append(Issue("error", "not-found", message, f"{kind}.meta.profile[{index}]"))
         elif url != f"{CORE}{kind}":
             message = (
                 f"The profile {url} is not known to painfhir: the resource was not checked "
                 "against it"
             )
-            issues.append(Issue("warning", "not-supported", message, expression))
-    return list(dict.fromkeys(known)), issues
+            issues.append(
+                Issue("warning", "not-supported", message, f"{kind}.meta.profile[{index}]")
+            )
+    return (known if len(known) < 2 else list(dict.fromkeys(known))), issues

@@ -63,20 +63,20 @@ class ConstraintCheck:
         if self.expression is None:
             self._not_evaluated(self.why_not, expression, run)
             return
-        focus = [(self._type_at(expression), value, None)]
+        fhir_type = self.fhir_type
+        if not isinstance(fhir_type, str):  # a choice element: the type of the member it is in
+            fhir_type = fhir_type.get(expression.rsplit(".", 1)[-1], "")
+        focus = [(fhir_type, value, None)]
         try:
-            holds = self.expression.holds_on(focus, _scope(run))
+            holds = self.expression.holds_alone(focus)  # most need no scope: none is made
+            if holds is None:
+                holds = self.expression.holds_on(focus, _scope(run))
         except FhirPathError as exc:  # an expression the engine cannot answer on this data
             self._not_evaluated(str(exc), expression, run)
             return
         if not holds:
             message = f"{self.profile}: {self.label} breaks {self.key}: {self.human}"
             run.issue(self.severity, "invariant", message, expression)
-
-    def _type_at(self, expression: str) -> str:
-        if isinstance(self.fhir_type, str):
-            return self.fhir_type
-        return self.fhir_type.get(expression.rsplit(".", 1)[-1], "")
 
     def _not_evaluated(self, why: str, expression: str, run: Run) -> None:
         if self.key in run.reported:

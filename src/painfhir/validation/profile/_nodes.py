@@ -27,6 +27,7 @@ ValueCheck = Callable[[Any, str, Run], None]
 class Node:
     __slots__ = (
         "allowed",
+        "array",
         "checks",
         "children",
         "every_child",
@@ -38,7 +39,9 @@ class Node:
         "members",
         "min",
         "must_support",
+        "optional",
         "pardoned",
+        "present_only",
         "profile",
         "simple",
         "slice_name",
@@ -68,10 +71,17 @@ class Node:
         self.children: list[Node] = []
         self.slicing: Slicing | None = None
         self.simple = False  # one value, no choice, no slicing: the walk's fast path
+        self.array = False  # an array, not a choice: the walk's other fast path
+        # Simple, with nothing to check on a value but that there is one (when must-support
+        # is not asked): a member the walk passes over when it is there.
+        self.present_only = False
+        # Not a choice, and its absence is no problem: an absent one is passed over.
+        self.optional = self.min == 0 and self.members is None
 
 
 class Slicing:
     __slots__ = (
+        "by_target_type",
         "closed",
         "discriminators",
         "matchers",
@@ -89,6 +99,9 @@ class Slicing:
         self.matchers: tuple[Matcher, ...] = ()  # the slices' matchers alone, for the walk
         self.discriminators: list[list[dict[str, Any]]] = []  # each slice's, resolved
         self.names = ""  # the slice names, for messages
+        # When every slice is by the type of the resource the reference resolves to (and by
+        # nothing else): resource type -> the first slice that takes it.
+        self.by_target_type: dict[str, int] | None = None
 
 
 class Profile:
@@ -139,6 +152,7 @@ def build_profile(compact: dict[str, Any], lookups: Lookups) -> Profile:
     for node in nodes.values():
         if node.slicing is not None:
             _drop_settled_checks(node.slicing)
+            node.slicing.by_target_type = _by_target_type(node.slicing)
     _prune(root)
     return Profile(compact["url"], str(title), compact["type"], root)
 
@@ -148,6 +162,8 @@ def _prune(node: Node) -> bool:
     `node`; whether `node` itself is worth visiting then."""
     node.children = [child for child in node.every_child if _prune(child)]
     node.simple = not node.many and node.members is None and node.slicing is None
+    node.array = node.many and node.members is None
+    node.present_only = node.simple and node.max != 0 and not (node.checks or node.children)
     if node.slicing is not None:
         for slice_, _ in node.slicing.slices:
             _prune(slice_)
@@ -175,9 +191,14 @@ def _add_slice(entry: Node, element: dict[str, Any], node: Node, lookups: Lookup
 def _drop_settled_checks(slicing: Slicing) -> None:
     """A slice's member matched its value or pattern discriminators, which were taken from the
     fixed or pattern value of the element they point at (the slice itself, or a member one step
-    down): checking that value again on each member could only pass, so it is not done."""
+    down): checking that value again on each member could only pass, so it is not done. Nor is
+    a check of the reference's target type, when the slice is by the type of what it resolves
+    to and every one of those types is allowed as it is (not only in particular profiles)."""
     for (node, _), discriminators in zip(slicing.slices, slicing.discriminators, strict=True):
         for found in discriminators:
+            if found["kind"] == "type" and found["steps"] == [["resolve"]]:
+                types = frozenset(found["types"])
+                node.checks = tuple(c for c in node.checks if not _settles(c, types))
             if found["kind"] not in ("value", "pattern") or "valueSet" in found:
                 continue
             steps = found["steps"]
@@ -191,6 +212,29 @@ def _drop_settled_checks(slicing: Slicing) -> None:
                 target.checks = tuple(
                     c for c in target.checks if not isinstance(c, FixedCheck | PatternCheck)
                 )
+
+
+def _by_target_type(slicing: Slicing) -> dict[str, int] | None:
+    """The slice for each type of target, if every slice is by the target's type alone."""
+    found: dict[str, int] = {}
+    for index, discriminators in enumerate(slicing.discriminators):
+        if len(discriminators) != 1:
+            return None
+        (discriminator,) = discriminators
+        if discriminator["kind"] != "type" or discriminator["steps"] != [["resolve"]]:
+            return None
+        for type_ in discriminator["types"]:
+            found.setdefault(type_, index)
+    return found
+
+
+def _settles(check: ValueCheck, types: frozenset[str]) -> bool:
+    """Whether `check` can only pass on a reference whose target is known to be of `types`."""
+    return (
+        isinstance(check, ReferenceCheck)
+        and (check.allowed is None or types <= check.allowed)
+        and types.isdisjoint(check.profiles)
+    )
 
 
 def _value_checks(element: dict[str, Any], node: Node, lookups: Lookups) -> tuple[ValueCheck, ...]:

@@ -40,15 +40,16 @@ class ReferenceCheck:
             kind = value["type"].removeprefix(CORE)
         if kind is None:
             return
-        shown = reference if type(reference) is str else f"a {kind}"
         if self.allowed is not None and kind not in self.allowed:
+            shown = reference if type(reference) is str else f"a {kind}"
             message = (
                 f"{self.profile}: {self.label} must refer to "
                 f"{' or '.join(sorted(self.allowed))}; found a reference to {kind} ({shown})"
             )
             run.issue("error", "structure", message, expression)
         elif target is not None and kind in self.profiles:
-            self._check_target(target, kind, str(shown), expression, run)
+            shown = reference if type(reference) is str else f"a {kind}"
+            self._check_target(target, kind, shown, expression, run)
 
     def _check_target(
         self, target: dict[str, Any], kind: str, shown: str, expression: str, run: Run

@@ -59,13 +59,10 @@ class Run:
     def target(self, reference: str) -> tuple[dict[str, Any] | None, str | None]:
         """What `reference` points at: (the resource if it can be found, its type if known)."""
         known = self.targets.get(reference)
-        if known is None:
-            known = self.targets[reference] = self._target(reference)
-        return known
-
-    def _target(self, reference: str) -> tuple[dict[str, Any] | None, str | None]:
+        if known is not None:
+            return known
         found: dict[str, Any] | None = None
-        if reference.startswith("#"):
+        if reference[:1] == "#":
             for contained in self.resource.get("contained", ()):
                 if type(contained) is dict and contained.get("id") == reference[1:]:
                     found = contained
@@ -73,6 +70,9 @@ class Run:
             found = self.resolve(reference)
         if found is not None:
             kind = found.get("resourceType")
-            return found, kind if type(kind) is str else None
-        match = _LITERAL.search(reference)
-        return None, match[1] if match is not None else None
+            known = found, kind if type(kind) is str else None
+        else:
+            match = _LITERAL.search(reference)
+            known = None, match[1] if match is not None else None
+        self.targets[reference] = known
+        return known

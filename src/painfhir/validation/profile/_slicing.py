@@ -47,7 +47,7 @@ def _discriminator(found: dict[str, Any], value_sets: ValueSets) -> Matcher:
     if kind == "type":
         types = frozenset(found["types"])
         if steps == [["resolve"]]:
-            return partial(_target_type_test, types=types)
+            return _target_type_test(types)
         return lambda value, run: any(_type_of(n) in types for n in _select(value, steps, run))
     profiles: list[str] = found["profiles"]
     return lambda value, run: any(
@@ -73,28 +73,40 @@ def _value_test(steps: list[list[Any]], found: dict[str, Any], value_sets: Value
     if not steps:  # $this
         return lambda value, run: test(value)
     if len(steps) == 1 and steps[0][0] == "get":
-        return partial(_member_test, name=steps[0][1], test=test)
+        return _member_test(steps[0][1], test)
     return lambda value, run: any(test(n[0]) for n in _select(value, steps, run))
 
 
-def _target_type_test(value: Any, run: Run, *, types: frozenset[str]) -> bool:
+# Matchers are closures rather than partials: they run for every entry of a sliced element.
+def _target_type_test(types: frozenset[str]) -> Matcher:
     """`resolve()` by type: the type the reference points at, resolved or read from it."""
-    reference = value.get("reference") if type(value) is dict else None
-    return type(reference) is str and run.target(reference)[1] in types
+
+    def match(value: Any, run: Run) -> bool:
+        reference = value.get("reference") if type(value) is dict else None
+        return type(reference) is str and run.target(reference)[1] in types
+
+    return match
 
 
 def _in_value_set(value: Any, value_set: ValueSetCodes) -> bool:
     return in_value_set(value, value_set)
 
 
-def _member_test(value: Any, run: Run, *, name: str, test: Callable[[Any], bool]) -> bool:
+def _member_test(name: str, test: Callable[[Any], bool]) -> Matcher:
     """A discriminator one member down (`type`, `code`): the member, or any of its items."""
-    if type(value) is not dict:
-        return False
-    found = value.get(name)
-    if type(found) is list:
-        return any(test(item) for item in found)
-    return found is not None and test(found)
+
+    def match(value: Any, run: Run) -> bool:
+        if type(value) is not dict:
+            return False
+        found = value.get(name)
+        if type(found) is list:
+            for item in found:  # noqa: SIM110 (a loop, not any() over a generator: faster)
+                if test(item):
+                    return True
+            return False
+        return found is not None and test(found)
+
+    return match
 
 
 def _select(value: Any, steps: list[list[Any]], run: Run) -> list[Node]:

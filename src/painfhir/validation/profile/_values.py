@@ -69,6 +69,10 @@ def pattern_matcher(pattern: Any) -> Callable[[Any], bool]:
     if type(pattern) is dict:
         if all(type(item) is str for item in pattern.values()):
             return _strings_matcher(pattern)
+        if len(pattern) == 1:
+            ((key, item),) = pattern.items()
+            if type(item) is list and len(item) == 1:  # {"coding": [{...}]}, above all
+                return _member_item_matcher(key, pattern_matcher(item[0]))
         return _members_matcher(tuple((k, pattern_matcher(v)) for k, v in pattern.items()))
     if type(pattern) is list:
         if len(pattern) == 1:
@@ -86,6 +90,22 @@ def _members_matcher(parts: tuple[tuple[str, Callable[[Any], bool]], ...]) -> Ca
             if key not in value or not item_test(value[key]):
                 return False
         return True
+
+    return test
+
+
+def _member_item_matcher(key: str, item_test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A pattern of one member that is an array of one item (a CodeableConcept's one coding):
+    the member is an array with an item that matches."""
+
+    def test(value: Any) -> bool:
+        items = value.get(key) if type(value) is dict else None
+        if type(items) is not list:
+            return False
+        for item in items:  # noqa: SIM110
+            if item_test(item):
+                return True
+        return False
 
     return test
 

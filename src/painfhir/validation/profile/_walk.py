@@ -1,13 +1,16 @@
 """Walking a resource along a compiled profile's nodes, running their checks.
 
 Only the members a node names are looked at: a profile that constrains twenty elements costs
-twenty look-ups, whatever the size of the resource. Expressions are built as the walk goes
+twenty look-ups, whatever the size of the resource; a member that is there and constrained only
+in number, or absent and optional, costs no more. Expressions are built as the walk goes
 (`ServiceRequest.identifier[1].type`), with array indexes and a choice's JSON member name, and
-slice members are named by where they really are.
+slice members are named by where they really are; an array item's only when it has something
+to check or report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from painfhir.fhir.outcome import Issue
@@ -25,16 +28,25 @@ def check_profile(profile: Profile, value: dict[str, Any], expression: str, run:
 
 
 def check_object(node: Node, obj: dict[str, Any], path: str, run: Run) -> None:
-    for child in node.every_child if run.must_support else node.children:
+    must_support = run.must_support
+    for child in node.every_child if must_support else node.children:
+        value = obj.get(child.key)
         if child.simple:
-            _check_single(child, obj, path, run)
+            # A member constrained only in number, and there once: nothing to do.
+            if child.present_only and value is not None and not must_support:
+                continue
+            _check_single(child, obj, value, path, run)
+        elif child.array and type(value) is list:
+            _check_array(child, obj, value, path, run)
+        elif value is None and child.optional and not must_support and child.extras not in obj:
+            continue  # absent, and allowed to be: nothing to check
         else:
             check_element(child, obj, path, run)
 
 
-def _check_single(node: Node, obj: dict[str, Any], path: str, run: Run) -> None:
-    """check_element for a member that holds one value: no list of items is made."""
-    value = obj.get(node.key)
+def _check_single(node: Node, obj: dict[str, Any], value: Any, path: str, run: Run) -> None:
+    """check_element for a member that holds one value (`value`, None if absent): no list of
+    items is made."""
     if value is None and node.extras not in obj:
         if node.min and not any(key in obj for key in node.pardoned):
             _missing(node, 0, f"{path}.{node.key}", run)
@@ -43,8 +55,32 @@ def _check_single(node: Node, obj: dict[str, Any], path: str, run: Run) -> None:
         return
     if node.max == 0:
         _too_many(node, 1, f"{path}.{node.key}", run)
-    elif node.checks or node.children:
-        check_value(node, value, f"{path}.{node.key}", run)
+        return
+    if node.checks or node.children:  # check_value, inlined
+        expression = f"{path}.{node.key}"
+        for check in node.checks:
+            check(value, expression, run)
+        if (node.every_child if run.must_support else node.children) and type(value) is dict:
+            check_object(node, value, expression, run)
+
+
+def _check_array(node: Node, obj: dict[str, Any], values: list[Any], path: str, run: Run) -> None:
+    """check_element for an array member (`values`) that is not a choice: no list of items is
+    made, and an item's expression only if it has something to check."""
+    base = f"{path}.{node.key}"
+    count = len(values)
+    if count < node.min and not any(key in obj for key in node.pardoned):
+        _missing(node, count, base, run)
+    if node.max is not None and count > node.max:
+        _too_many(node, count, f"{base}[{node.max}]", run)
+    if not values:
+        if node.must_support and run.must_support:
+            _must_support(node, base, run)
+    elif node.slicing is not None:
+        _check_slices(node, node.slicing, values, lambda index: f"{base}[{index}]", base, run)
+    elif node.checks or (node.every_child if run.must_support else node.children):
+        for index, value in enumerate(values):
+            check_value(node, value, f"{base}[{index}]", run)
 
 
 def check_element(node: Node, obj: dict[str, Any], path: str, run: Run) -> None:
@@ -58,7 +94,11 @@ def check_element(node: Node, obj: dict[str, Any], path: str, run: Run) -> None:
         if node.must_support and run.must_support:
             _must_support(node, _absent_at(node, path), run)
     elif node.slicing is not None:
-        _check_slices(node, node.slicing, items, f"{path}.{node.key}", run)
+        values = [value for value, _ in items]
+        expressions = [expression for _, expression in items]
+        _check_slices(
+            node, node.slicing, values, expressions.__getitem__, f"{path}.{node.key}", run
+        )
     else:
         for value, expression in items:
             check_value(node, value, expression, run)
@@ -124,40 +164,58 @@ class _RuledOut:
 _RULED_OUT = _RuledOut()
 
 
-def _check_slices(node: Node, slicing: Slicing, items: list[Item], path: str, run: Run) -> None:
-    members: list[list[Item]] = [[] for _ in slicing.slices]
+def _check_slices(
+    node: Node,
+    slicing: Slicing,
+    values: list[Any],
+    where: Callable[[int], str],
+    path: str,
+    run: Run,
+) -> None:
+    """The entries of a sliced element (`where` gives an entry's expression from its index,
+    made only for an entry with something to report or check), each matched to its slice."""
+    members: list[list[int]] = [[] for _ in slicing.slices]
     last = -1
     unmatched = False
-    matchers = slicing.matchers
-    for value, expression in items:
-        index = -1
-        for at, match in enumerate(matchers):
-            if match(value, run):
-                index = at
-                break
+    by_target_type = slicing.by_target_type
+    for at, value in enumerate(values):
+        if by_target_type is not None:  # one look-up of the target's type finds the slice
+            reference = value.get("reference") if type(value) is dict else None
+            kind = run.target(reference)[1] if type(reference) is str else None
+            index = by_target_type.get(kind, -1) if kind is not None else -1
+        else:
+            index = 0
+            for match in slicing.matchers:
+                if match(value, run):
+                    break
+                index += 1
+            else:
+                index = -1
         if index < 0:
             if slicing.closed:
-                _closed(node, slicing, expression, run)
+                _closed(node, slicing, where(at), run)
             else:
                 unmatched = True
-                check_value(node, value, expression, run)
+                check_value(node, value, where(at), run)
             continue
         if slicing.ordered and index < last:
-            _out_of_order(node, slicing, expression, run)
+            _out_of_order(node, slicing, where(at), run)
         elif slicing.open_at_end and unmatched:
-            _not_at_end(node, expression, run)
+            _not_at_end(node, where(at), run)
         last = max(last, index)
-        members[index].append((value, expression))
+        members[index].append(at)
     for (slice_, _), found in zip(slicing.slices, members, strict=True):
         count = len(found)
         if count < slice_.min:
             _missing(slice_, count, path, run)
         if slice_.max is not None and count > slice_.max:
-            _too_many(slice_, count, found[slice_.max][1], run)
-        if not found and slice_.must_support and run.must_support:
-            _must_support(slice_, path, run)
-        for value, expression in found:
-            check_value(slice_, value, expression, run)
+            _too_many(slice_, count, where(found[slice_.max]), run)
+        if not found:
+            if slice_.must_support and run.must_support:
+                _must_support(slice_, path, run)
+        elif slice_.checks or (slice_.every_child if run.must_support else slice_.children):
+            for at in found:
+                check_value(slice_, values[at], where(at), run)
 
 
 # --- issues -----------------------------------------------------------------------------------
