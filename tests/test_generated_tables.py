@@ -65,6 +65,7 @@ GENERATED: dict[str, tuple[Path, Callable[[Path], Any]]] = {
     "summary-elements": (summary.OUTPUT, _summary),
     "required-bindings": (required_bindings.OUTPUT, _required_bindings),
     "painfhir-profiles": (profiles.OUTPUT, _profiles),
+    "r4-extensions": (profiles.EXTENSIONS_OUTPUT, profiles.build_extensions_from),
     "r4-invariants": (invariants.OUTPUT, invariants.generate),
 }
 

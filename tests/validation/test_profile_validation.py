@@ -503,6 +503,47 @@ CASES = [
         ("error", "invariant", "ServiceRequest", "ServiceRequest breaks tref-1: A referral gives"),
         id="profile-constraint",
     ),
+    # --- maxLength, minValue[x], maxValue[x] ------------------------------------------------
+    pytest.param(
+        "Observation-pain-score-1",
+        PAIN_SCORE,
+        set_("code.text", "Pain severity, 0 to 10 (NRS)"),
+        ("error", "value", "Observation.code.text", "at most 20 characters long; it is 28"),
+        id="max-length",
+    ),
+    pytest.param(
+        "Observation-pain-score-1",
+        PAIN_SCORE,
+        set_("valueInteger", 11),
+        ("error", "value", "Observation.valueInteger", "must be at most 10; it is 11"),
+        id="max-value-integer",
+    ),
+    pytest.param(
+        "Observation-pain-score-1",
+        PAIN_SCORE,
+        set_("valueInteger", -1),
+        ("error", "value", "Observation.valueInteger", "must be at least 0; it is -1"),
+        id="min-value-integer",
+    ),
+    pytest.param(
+        "Observation-pain-score-1",
+        PAIN_SCORE,
+        set_("effectiveDateTime", "2000-01-01T00:30:00+01:00"),
+        (
+            "error",
+            "value",
+            "Observation.effectiveDateTime",
+            "must be at least 2000-01-01T00:00:00Z; it is 2000-01-01T00:30:00+01:00",
+        ),
+        id="min-value-datetime",
+    ),
+    pytest.param(
+        "Observation-pain-score-1",
+        PAIN_SCORE,
+        set_("effectiveDateTime", "1999-12"),
+        ("error", "value", "Observation.effectiveDateTime", "it is 1999-12"),
+        id="min-value-partial-date",
+    ),
 ]
 
 
@@ -531,6 +572,38 @@ def test_must_support_elements_absent_are_reported_only_when_asked() -> None:
         ("information", "informational", "ServiceRequest.insurance"),
     ]
     assert "slice 'painDuration') is must-support" in issues[0].diagnostics
+
+
+def test_must_support_under_an_element_with_nothing_else_to_check_is_reported() -> None:
+    condition = example("Condition-lbp-1")
+    assert _validate(condition, CONDITION, must_support=True) == []  # meta.lastUpdated is there
+    del condition["meta"]["lastUpdated"]
+    assert _validate(condition, CONDITION) == []
+    issues = _validate(condition, CONDITION, must_support=True)
+    assert [(i.severity, i.code, i.expression) for i in issues] == [
+        ("information", "informational", "Condition.meta.lastUpdated")
+    ]
+    assert "Condition.meta.lastUpdated is must-support, and is absent" in issues[0].diagnostics
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"valueInteger": 0},
+        {"valueInteger": 10},
+        {"code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}], "text": "NRS"}},
+        {"effectiveDateTime": "2000-01-01T01:00:00+01:00"},  # the limit itself
+        {"effectiveDateTime": "2000"},  # may be on or after the limit
+        {"effectiveDateTime": "2000-01-01"},
+        {"effectiveDateTime": None, "effectivePeriod": {"start": "1990-01-01"}},  # a Period
+    ],
+)
+def test_values_on_their_limits_or_not_comparable_pass(changes: dict[str, Any]) -> None:
+    score = example("Observation-pain-score-1")
+    score.update(changes)
+    if score["effectiveDateTime"] is None:
+        del score["effectiveDateTime"]
+    assert _validate(score, PAIN_SCORE) == []
 
 
 def test_bundle_internal_targets_are_checked_against_their_profile() -> None:

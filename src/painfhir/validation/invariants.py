@@ -26,6 +26,11 @@ that can hold something to check is not looked through, a constraint known to ho
 members it reads is not evaluated when they are absent, and most expressions are evaluated
 without making a FHIRPath scope. Not run: dom-6 on contained resources (see
 `_NOT_ON_CONTAINED`).
+
+The same walk checks every extension whose url is a known extension definition against it
+(`validation.profile._extensions`): those with an official R4 definition are reported here,
+as base R4 problems; painfhir's are handed back apart by `check_base`. An extension with an
+unknown url costs one set look-up.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from painfhir.fhirpath import (
 )
 from painfhir.fhirpath._equality import compare
 from painfhir.fhirpath._model import MEMBERS
+from painfhir.validation.profile._extensions import known_extensions
 
 _TABLE = cast(
     dict[str, Any], orjson.loads(Path(__file__).with_name("r4_invariants.json").read_bytes())
@@ -279,15 +285,64 @@ def _sole(checks: Checks) -> _Check | None:
 _COMPLEX, _PRIMITIVE, _RESOURCE = 0, 1, 2
 
 
+class _Place:
+    """Where an element is, for the contexts of extensions on it: its path (Patient.name), and
+    every name a context may give it (its path, its type and the types that derives from)."""
+
+    __slots__ = ("names", "path")
+
+    def __init__(self, path: str, names: set[str]) -> None:
+        self.path = path
+        self.names = frozenset(names)
+
+
+def _type_names(type_name: str) -> set[str]:
+    names = set()
+    current: str | None = type_name
+    while current is not None:
+        names.add(current)
+        current = _BASES.get(current)
+    return names
+
+
+_RESOURCE_PLACES: dict[str, _Place] = {}
+
+
+def _resource_place(kind: str) -> _Place:
+    place = _RESOURCE_PLACES.get(kind)
+    if place is None:
+        place = _RESOURCE_PLACES[kind] = _Place(kind, _type_names(kind) | {"Resource"})
+    return place
+
+
 class _Member:
     """One JSON member of a type: its kind and what to check on each of its values."""
 
-    __slots__ = ("checks", "extras", "fast", "kind", "many", "plan", "quiet", "type")
+    __slots__ = (
+        "checks",
+        "extension",
+        "extras",
+        "fast",
+        "kind",
+        "many",
+        "place",
+        "plan",
+        "quiet",
+        "type",
+    )
 
     def __init__(self, owner: str, name: str, type_: str, many: bool, choice: str | None) -> None:
         self.type = type_
         self.many = many
         self.extras = "_" + name
+        self.extension = name in ("extension", "modifierExtension")
+        names = {f"{owner}.{name}"} | _type_names(type_)
+        if "." in type_:  # a BackboneElement, named by its path
+            names.add("BackboneElement")
+        if choice is not None:
+            names.add(f"{owner}.{choice}[x]")
+        path = f"{owner}.{name if choice is None else choice + '[x]'}"
+        self.place = _Place(path, names)
         self.kind = (
             _RESOURCE if type_ == ANY_RESOURCE else _PRIMITIVE if type_ in PRIMITIVES else _COMPLEX
         )
@@ -398,19 +453,27 @@ class _Scope:
 
 
 def check_invariants(resource: dict[str, Any]) -> list[Issue]:
-    """Every failed base R4 invariant in `resource` (parsed JSON), one Issue each."""
-    issues: list[Issue] = []
+    """Every failed base R4 invariant in `resource` (parsed JSON), one Issue each, and every
+    problem of an extension with an official R4 definition against that definition."""
+    return check_base(resource)[0]
+
+
+def check_base(resource: dict[str, Any]) -> tuple[list[Issue], list[Issue]]:
+    """check_invariants, and the problems of painfhir's extensions against their definitions
+    (wherever they are), found on the same walk."""
+    walk = _Walk([])
     kind = resource.get("resourceType") if type(resource) is dict else None
     if isinstance(kind, str) and kind in RESOURCE_TYPES:
-        _Walk(issues).resource(resource, kind, None, None)
-    return issues
+        walk.resource(resource, kind, None, None)
+    return walk.issues, walk.painfhir
 
 
 class _Walk:
-    __slots__ = ("issues",)
+    __slots__ = ("issues", "painfhir")
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
+        self.painfhir: list[Issue] = []  # painfhir's extensions against their definitions
 
     def report(self, checks: Checks, node: Any, scope: _Scope, path: Path_) -> None:
         for keys, group in checks:
@@ -437,9 +500,12 @@ class _Walk:
         self.report(_resource_checks(kind, contained=container is not None), node, scope, path)
         plan = _plan(kind)
         if not plan.reached.isdisjoint(resource):
-            self.members(resource, plan, path, scope)
+            self.members(resource, plan, path, scope, _resource_place(kind))
 
-    def members(self, obj: dict[str, Any], plan: _Plan, path: Path_, scope: _Scope) -> None:
+    def members(
+        self, obj: dict[str, Any], plan: _Plan, path: Path_, scope: _Scope, place: _Place
+    ) -> None:
+        """Every member of `obj` (an element at `place`, of the type of `plan`)."""
         members = plan.members
         for name, value in obj.items():
             member = members.get(name)
@@ -453,6 +519,8 @@ class _Walk:
                 if member.checks or member.extras in obj:
                     self.primitive(obj, name, member, value, path, scope)
             elif member.many and type(value) is list:
+                if member.extension:
+                    self.extensions(obj, name, value, path, scope, place)
                 quiet = member.quiet
                 for index, item in enumerate(value):
                     # An item with only ele-1 and a Python verdict to meet, and none of the keys
@@ -487,7 +555,7 @@ class _Walk:
                 self.report(member.checks, node, scope, path)
         plan = member.plan or member.type_plan()
         if not plan.reached.isdisjoint(value):
-            self.members(value, plan, path, scope)
+            self.members(value, plan, path, scope, member.place)
 
     def primitive(
         self,
@@ -521,7 +589,27 @@ class _Walk:
         if member.checks:
             self.report(member.checks, (member.type, value, extras), scope, path)
         if extras is not None:  # a primitive's extensions are elements too, at its own path
-            self.members(extras, _plan("Element"), path, scope)
+            self.members(extras, _plan("Element"), path, scope, member.place)
+
+    def extensions(
+        self,
+        owner: dict[str, Any],
+        name: str,
+        extensions: list[Any],
+        path: Path_,
+        scope: _Scope,
+        place: _Place,
+    ) -> None:
+        """The extensions of `owner` with a known url, against their definitions."""
+        known = known_extensions()
+        for index, extension in enumerate(extensions):
+            if type(extension) is not dict or extension.get("url") not in known.urls:
+                continue
+            expression = _expression_of((path, name, index))
+            found, official = known.check(
+                extension, expression, place.path, place.names, owner, scope.node[1]
+            )
+            (self.issues if official else self.painfhir).extend(found)
 
     def ele_1(self, path: Path_) -> None:
         """ele-1, `hasValue() or (children().count() > id.count())`, said in Python: a

@@ -11,7 +11,9 @@ absent, and `resolve=` to find reference targets outside the resource (contained
 always found). The profiles come from `compiled_ig.json`, generated from profiles/ by
 `python -m painfhir.validation.profile.generate`; `Guide` validates against another compiled
 guide (tests build theirs from fixtures). See `_bindings` for how each binding strength is
-reported, and `_constraints` for profile invariants.
+reported, `_constraints` for profile invariants, and `_extensions` for how base validation
+checks every known extension (official R4 ones from `r4_extensions.json`, painfhir's) against
+its definition wherever it occurs.
 """
 
 from __future__ import annotations

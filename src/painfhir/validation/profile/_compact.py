@@ -1,8 +1,9 @@
 """A profile's snapshot reduced to what the validator checks (the layout is in `_ig`).
 
 Only what the profile adds to base R4 is kept: an element whose cardinality, types, fixed or
-pattern value, binding, constraints or mustSupport differ from its base R4 definition, every
-slicing entry and slice, and the ancestors of those (so the validator can walk down to them).
+pattern value, maxLength, minValue[x] or maxValue[x], binding, constraints or mustSupport
+differ from its base R4 definition, every slicing entry and slice, and the ancestors of those
+(so the validator can walk down to them).
 What base R4 already says is checked by the structural validator, so it is left out here and
 never reported twice. Slice discriminators are resolved against the full snapshot now, into
 the JSON steps to take and the value, type or profile to expect, so the validator never reads
@@ -28,6 +29,11 @@ from painfhir.validation.profile.snapshot import (
 
 _TOKEN = re.compile(r"\$this|resolve\(\)|extension\((['\"])(.+?)\1\)|ofType\((\w+)\)|(\w+)")
 _MEMBER_OF = re.compile(r"memberOf\(\s*'([^']+)'\s*\)")
+# The types of minValue[x] / maxValue[x] the validator compares (Quantity is not: comparing
+# across units needs UCUM).
+_ORDERED_TYPES = frozenset(
+    {"Integer", "Decimal", "PositiveInt", "UnsignedInt", "Date", "DateTime", "Instant", "Time"}
+)
 _GENERIC_CONTEXTS = frozenset({"Element", "Base"})
 _ROOT_CONTEXTS = frozenset({"Resource", "DomainResource"})
 
@@ -126,6 +132,13 @@ class _Compactor:
                 checks["fixed"] = {"type": key[5:], "value": value}
             elif key.startswith("pattern"):
                 checks["pattern"] = {"type": key[7:], "value": value}
+        if "maxLength" in element and element["maxLength"] != core.get("maxLength"):
+            checks["maxLength"] = element["maxLength"]
+        for key, value in element.items():
+            if key.startswith(("minValue", "maxValue")) and core.get(key) != value:
+                if key[8:] not in _ORDERED_TYPES:
+                    raise self._fail(element["id"], f"{key} is not supported")
+                checks[key[:8]] = {"type": key[8:], "value": value}
         binding = _binding(element)
         if binding is not None and binding != _binding(core) and binding[0] != "example":
             checks["binding"] = {"strength": binding[0], "valueSet": binding[1]}

@@ -17,6 +17,7 @@ their ancestors (see `_compact`). An element:
      "choice": {"valueQuantity": "Quantity", ...},     # a choice element: its JSON members
      "types": [{"code": "Reference", "profile": [url], "targetProfile": [[url, type]]}],
      "fixed": {"type": "Uri", "value": ...}, "pattern": {...},
+     "maxLength": 80, "minValue": {"type": "Integer", "value": 0}, "maxValue": {...},
      "binding": {"strength": "required", "valueSet": url},
      "constraints": [{"key", "severity", "human", "expression"}], "fhirType": "Period",
      "mustSupport": true, "sliceName": "placer", "typeSlice": true (value[x]:valueQuantity),
@@ -60,6 +61,10 @@ class Guide:
     @classmethod
     def load(cls, path: Path = COMPILED) -> Guide:
         return cls(cast(dict[str, Any], orjson.loads(path.read_bytes())))
+
+    def extension_definitions(self) -> dict[str, dict[str, Any]]:
+        """The guide's extension definitions (compact, by url)."""
+        return {url: p for url, p in self._compact.items() if p.get("type") == "Extension"}
 
     def is_painfhir(self, url: str) -> bool:
         return canonical(url).startswith(self.canonical + "/")

@@ -3,8 +3,9 @@
 Built once per profile, at first use, from the compact elements of the compiled guide: a node
 knows the JSON member it reads, whether that is an array, the cardinality to check (only
 where the profile changes base R4's), the checks to run on each value (fixed, pattern,
-binding, reference targets, profiles on the type, constraints), the child nodes to descend
-into and, for a slicing entry, its slices with their match predicates.
+maxLength, minValue and maxValue, binding, reference targets, profiles on the type,
+constraints), the child nodes to descend into and, for a slicing entry, its slices with their
+match predicates.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from painfhir.terminology import ValueSetCodes
 from painfhir.validation.profile._bindings import BindingCheck
 from painfhir.validation.profile._constraints import ConstraintCheck
+from painfhir.validation.profile._limits import MaxLengthCheck, RangeCheck
 from painfhir.validation.profile._references import ReferenceCheck
 from painfhir.validation.profile._run import Run
 from painfhir.validation.profile._slicing import Matcher, slice_matcher
@@ -244,6 +246,12 @@ def _value_checks(element: dict[str, Any], node: Node, lookups: Lookups) -> tupl
         checks.append(FixedCheck(element["fixed"]["value"], label, profile))
     if "pattern" in element:
         checks.append(PatternCheck(element["pattern"]["value"], label, profile))
+    if "maxLength" in element:
+        checks.append(MaxLengthCheck(element["maxLength"], label, profile))
+    if "minValue" in element:
+        checks.append(RangeCheck(True, element["minValue"], label, profile))
+    if "maxValue" in element:
+        checks.append(RangeCheck(False, element["maxValue"], label, profile))
     binding = element.get("binding")
     value_set = lookups.value_sets(binding["valueSet"]) if binding is not None else None
     if binding is not None and value_set is not None:

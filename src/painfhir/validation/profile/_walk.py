@@ -56,7 +56,9 @@ def _check_single(node: Node, obj: dict[str, Any], value: Any, path: str, run: R
     if node.max == 0:
         _too_many(node, 1, f"{path}.{node.key}", run)
         return
-    if node.checks or node.children:  # check_value, inlined
+    # check_value, inlined; with must-support asked, an element with nothing else to check is
+    # looked into too, for must-support members under it (Condition.meta.lastUpdated).
+    if node.checks or (node.every_child if run.must_support else node.children):
         expression = f"{path}.{node.key}"
         for check in node.checks:
             check(value, expression, run)

@@ -8,8 +8,11 @@ snapshot against its base (an official R4 definition from the CC0 package
 `hl7.fhir.r4.examples@4.0.1`, or another painfhir profile: bases first), reduces each snapshot
 to what the validator checks (`_compact`), and writes that, with the expansions of every value
 set the profiles bind (painfhir's from profiles/, official ones from the package), into the
-package. Official profiles the painfhir ones point at (extension definitions, profiles on
-types and targets) are compiled too, from their published snapshots. `--emit DIR` also writes
+package; beside it, `r4_extensions.json`: every official R4 extension definition of the
+package, compiled alike, for base validation to check extensions wherever they occur (only
+when writing the package's own compiled_ig.json). Official profiles the painfhir ones point
+at (extension definitions, profiles on types and targets) are compiled too, from their
+published snapshots. `--emit DIR` also writes
 each painfhir StructureDefinition with its generated snapshot, for publication.
 
 The runtime reads only the written file: neither the npm package nor profiles/ is needed by
@@ -40,6 +43,7 @@ from painfhir.validation.profile._sources import (
 from painfhir.validation.profile.snapshot import Definition, SnapshotError, generate_snapshot
 
 OUTPUT = Path(__file__).with_name("compiled_ig.json")
+EXTENSIONS_OUTPUT = Path(__file__).with_name("r4_extensions.json")
 PROFILES = Path(__file__).resolve().parents[4] / "profiles"
 
 
@@ -82,6 +86,27 @@ def build(
     return CompiledIg(table, snapshots)
 
 
+def build_extensions(package: dict[str, Definition], terminology: Terminology) -> dict[str, Any]:
+    """The official R4 extension definitions of the package, compiled as a guide of their own
+    (`r4_extensions.json`): base validation checks every extension with one of their urls."""
+    profiles: dict[str, Any] = {}
+    value_sets: set[str] = set()
+    for url, definition in sorted(package.items()):
+        if definition.get("type") != "Extension" or definition.get("derivation") != "constraint":
+            continue
+        compact = compact_profile(definition, package.get)
+        profiles[url] = compact.profile
+        value_sets |= compact.value_sets
+    expansions, not_enumerable = _expansions(value_sets, terminology)
+    return {
+        "fhirVersion": VERSION,
+        "canonical": "http://hl7.org/fhir",
+        "profiles": profiles,
+        "valueSets": expansions,
+        "notEnumerable": not_enumerable,
+    }
+
+
 def _snapshots(sources: IgSources, package: dict[str, Definition]) -> dict[str, Definition]:
     raw = {d["url"]: d for d in sources.structure_definitions}
     snapshots: dict[str, Definition] = {}
@@ -121,6 +146,15 @@ def _expansions(urls: set[str], terminology: Terminology) -> tuple[dict[str, Any
 def build_from(profiles: Path, tarball: Path) -> CompiledIg:
     """The compiled guide for the profiles folder `profiles`, against the package `tarball`."""
     sources = read_ig(profiles)
+    return build(sources, package_definitions(tarball), _terminology(sources, tarball))
+
+
+def build_extensions_from(tarball: Path) -> dict[str, Any]:
+    """`r4_extensions.json`: the official extension definitions of the package `tarball`."""
+    return build_extensions(package_definitions(tarball), _terminology(IgSources(), tarball))
+
+
+def _terminology(sources: IgSources, tarball: Path) -> Terminology:
     package_terms = package_terminology(tarball)
     # Code systems the package only names (SNOMED CT is there with content "not-present") are
     # left out, so that a value set listing some of their codes is taken at its word, as one
@@ -130,8 +164,7 @@ def build_from(profiles: Path, tarball: Path) -> CompiledIg:
         for url, system in {**package_terms.code_systems, **sources.code_systems}.items()
         if system.get("content") == "complete"
     }
-    terminology = Terminology(code_systems, {**package_terms.value_sets, **sources.value_sets})
-    return build(sources, package_definitions(tarball), terminology)
+    return Terminology(code_systems, {**package_terms.value_sets, **sources.value_sets})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -159,6 +192,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     for url, reason in table["notEnumerable"].items():
         print(f"  not enumerable: {url}: {reason}")
+    if args.output == OUTPUT:  # painfhir's own guide: the official extensions go beside it
+        extensions = build_extensions_from(cached_tarball(args.cache_dir))
+        text = json.dumps(extensions, separators=(",", ":"), ensure_ascii=False)
+        EXTENSIONS_OUTPUT.write_text(text + "\n", encoding="utf-8")
+        print(
+            f"wrote {EXTENSIONS_OUTPUT} ({len(text) // 1024} KiB, "
+            f"{len(extensions['profiles'])} official extension definitions)"
+        )
     if args.emit is not None:
         args.emit.mkdir(parents=True, exist_ok=True)
         for definition in compiled.snapshots.values():

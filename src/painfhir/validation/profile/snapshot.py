@@ -59,6 +59,18 @@ _TEXTS = (
     "maxValueDecimal",
     "minValueQuantity",
     "maxValueQuantity",
+    "minValuePositiveInt",
+    "maxValuePositiveInt",
+    "minValueUnsignedInt",
+    "maxValueUnsignedInt",
+    "minValueDate",
+    "maxValueDate",
+    "minValueDateTime",
+    "maxValueDateTime",
+    "minValueInstant",
+    "maxValueInstant",
+    "minValueTime",
+    "maxValueTime",
     "mapping",
 )
 _SEGMENT = re.compile(r"([^.:]+(?:\[x\])?)(?::([^.]+))?")
