@@ -16,6 +16,7 @@ from painfhir.search.extract import (
     TokenRow,
     UriRow,
 )
+from painfhir.store._combined import PAIRS, pair_param
 from painfhir.store._rows import Executor
 
 Row = StringRow | TokenRow | DateRow | NumberRow | QuantityRow | ReferenceRow | UriRow
@@ -42,8 +43,21 @@ _TABLES = sorted({table for table, _, _ in _LAYOUT.values()})
 
 
 def delete_index(db: Executor, res_type: str, res_id: str) -> None:
-    for table in _TABLES:
+    tables = [*_TABLES, "search_token_date"] if res_type in PAIRS else _TABLES
+    for table in tables:
         db.execute(f"DELETE FROM {table} WHERE res_type = ? AND res_id = ?", (res_type, res_id))
+
+
+def _pair_rows(res_type: str, res_id: str, index: IndexRows) -> list[tuple[object, ...]]:
+    """One row per (token row with a code, date row) of the type's pair, if it has one."""
+    pair = PAIRS.get(res_type)
+    if pair is None:
+        return []
+    token_param, date_param = pair
+    codes = sorted({(t.system, t.code) for t in index.tokens if t.param == token_param and t.code})
+    dates = sorted({(d.low, d.high) for d in index.dates if d.param == date_param})
+    param = pair_param(token_param, date_param)
+    return [(res_type, res_id, param, *code, *date) for code in codes for date in dates]
 
 
 def _plain_rows(index: IndexRows) -> Sequence[Row]:
@@ -74,3 +88,10 @@ def insert_index(db: Executor, res_type: str, res_id: str, index: IndexRows) -> 
         names = ", ".join(("res_type", "res_id", "param", *columns, "grp"))
         marks = ", ".join("?" for _ in range(len(columns) + 4))
         db.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    pairs = _pair_rows(res_type, res_id, index)
+    if pairs:
+        db.executemany(
+            "INSERT INTO search_token_date (res_type, res_id, param, system, code, low, high)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            pairs,
+        )

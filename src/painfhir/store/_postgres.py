@@ -112,7 +112,9 @@ class PostgresStore(SqlReads):
                 db.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key(f"match:{res_type}"),))
 
             try:
-                with connection.transaction():
+                # Pipeline mode: statements whose results nobody reads (index rows, outbox,
+                # the resource row) are sent without waiting for each answer; a read syncs.
+                with connection.pipeline(), connection.transaction():
                     self._local.active = db
                     yield SqlWriteSession(db, lock_type, lock_current=True)
             except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected) as exc:

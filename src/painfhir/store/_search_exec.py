@@ -17,7 +17,7 @@ from painfhir.store._paging import (
     sort_expression,
 )
 from painfhir.store._rows import CURRENT, VERSION_COLUMNS, Executor, as_version
-from painfhir.store._search_sql import where_clause
+from painfhir.store._search_sql import page_ids, where_clause
 
 # Bounds on what one page may pull in through _include:iterate.
 MAX_INCLUDE_ROUNDS = 4
@@ -26,8 +26,23 @@ MAX_INCLUDED = 1000
 
 def _page_sql(query: SearchQuery, cursor: Cursor | None) -> tuple[str, list[object]]:
     """The page's rows, in the search's order — reversed when `cursor` goes backward."""
-    where, params = where_clause(query.res_type, query.criteria)
     backward = cursor is not None and cursor.backward
+    if not query.sort:
+        ids = page_ids(
+            query.res_type,
+            query.criteria,
+            after=cursor.res_id if cursor is not None else None,
+            backward=backward,
+            limit=query.count + 1,
+        )
+        if ids is not None:
+            ids_sql, ids_params = ids
+            sql = (
+                f"{CURRENT} WHERE r.res_type = ? AND NOT r.deleted AND r.res_id IN ({ids_sql})"
+                f" ORDER BY r.res_id {'DESC' if backward else 'ASC'}"
+            )
+            return sql, [query.res_type, *ids_params]
+    where, params = where_clause(query.res_type, query.criteria)
     if not query.sort:
         if cursor is not None:
             where += f" AND r.res_id {'<' if backward else '>'} ?"

@@ -29,6 +29,7 @@ from painfhir.search.values import (
     StringValue,
     TokenValue,
 )
+from painfhir.store._combined import PAIRS, pair_param
 from painfhir.store._time import instant_text
 
 Sql = tuple[str, list[object]]
@@ -186,6 +187,44 @@ def value_sql(kind: str, modifier: str | None, t: str, value: SearchValue) -> Sq
     return f"{t}.value = ?", [value]
 
 
+@dataclass(frozen=True, slots=True)
+class CodeInWindow:
+    """A token criterion and a date criterion on a pair of parameters indexed together
+    (`_combined.PAIRS`): matched in `search_token_date` in one range scan."""
+
+    token: Criterion
+    date: Criterion
+
+
+Part = SearchCriterion | CodeInWindow
+
+
+def _names_codes(c: Criterion) -> bool:
+    return (
+        c.kind == "token"
+        and c.modifier is None
+        and all(isinstance(v, TokenValue) and v.code is not None for v in c.values)
+    )
+
+
+def combine(res_type: str, criteria: list[SearchCriterion]) -> list[Part]:
+    """The criteria, with one token criterion and one date criterion of a pair replaced by
+    their `CodeInWindow`. Pair rows hold only token rows that have a code, so the token
+    criterion must name a code in every value."""
+    pair = PAIRS.get(res_type)
+    if pair is None:
+        return list(criteria)
+    token_param, date_param = pair
+    plain = [c for c in criteria if isinstance(c, Criterion)]
+    token = next((c for c in plain if c.param == token_param and _names_codes(c)), None)
+    date = next((c for c in plain if c.param == date_param and c.kind == "date"), None)
+    if token is None or date is None:
+        return list(criteria)
+    parts: list[Part] = [CodeInWindow(token, date)]
+    parts += [c for c in criteria if c is not token and c is not date]
+    return parts
+
+
 @dataclass
 class SearchSql:
     """Builds the WHERE clause of one search; aliases are numbered to nest safely."""
@@ -199,13 +238,17 @@ class SearchSql:
         """Live resources of one type (alias `r` of `resource`) matching every criterion."""
         clauses = [f"{r}.res_type = ?", f"NOT {r}.deleted"]
         params: list[object] = [res_type]
-        for criterion in criteria:
+        for criterion in combine(res_type, criteria):
             sql, values = self.criterion(res_type, criterion, r)
             clauses.append(sql)
             params.extend(values)
         return " AND ".join(clauses), params
 
-    def criterion(self, res_type: str, criterion: SearchCriterion, r: str) -> Sql:
+    def criterion(self, res_type: str, criterion: Part, r: str) -> Sql:
+        members = self.members(res_type, criterion)
+        if members is not None:
+            sql, params = members
+            return f"{r}.res_id IN ({sql})", params
         match criterion:
             case Criterion(_, "id", _, values):
                 marks = ", ".join("?" for _ in values)
@@ -219,18 +262,46 @@ class SearchSql:
                 return self._indexed(res_type, criterion, r)
             case Missing(param, kind, missing):
                 return self._missing(res_type, param, kind, missing, r)
-            case Chain():
-                return self._chain(res_type, criterion, r)
             case Has():
                 return self._has(res_type, criterion, r)
             case Compartment():
                 return self._compartment(res_type, criterion, r)
         raise AssertionError(criterion)
 
-    def _indexed(self, res_type: str, c: Criterion, r: str) -> Sql:
+    def members(self, res_type: str, criterion: Part) -> Sql | None:
+        """`SELECT … res_id …` of the resources that match, for the criteria that are such a
+        set (None for the others: negations, missing, _id, _lastUpdated, composites,
+        _has, compartments)."""
+        match criterion:
+            case CodeInWindow():
+                return self._code_in_window(res_type, criterion)
+            case Criterion(_, "id" | "lastUpdated" | "composite", _, _):
+                return None
+            case Criterion() if criterion.modifier != "not":
+                return self._indexed_members(res_type, criterion)
+            case Chain():
+                return self._chain_members(res_type, criterion)
+        return None
+
+    def probe(self, res_type: str, part: Part, r: str) -> Sql | None:
+        """`part` checked on the one resource `r` alone — a lookup of its id in the index
+        rows of the value — for the criteria `members` gives but chains (None for those)."""
+        match part:
+            case CodeInWindow():
+                sql, params = self._code_in_window(res_type, part, of=r)
+            case Criterion(_, "id" | "lastUpdated" | "composite", _, _):
+                return None
+            case Criterion() if part.modifier != "not":
+                sql, params = self._indexed_members(res_type, part, of=r)
+            case _:
+                return None
+        return f"({sql} LIMIT 1) IS NOT NULL", params
+
+    def _indexed_members(self, res_type: str, c: Criterion, of: str | None = None) -> Sql:
+        """The resources with a value matching; for `:not`, those it then leaves out.
+        With `of`, the probe of that one resource instead."""
         t = self._alias("t")
-        negate = c.modifier == "not"
-        modifier = None if negate else c.modifier
+        modifier = None if c.modifier == "not" else c.modifier
         condition, params = _any(
             [value_sql(c.kind, modifier, t, v) for v in c.values]  # type: ignore[arg-type]
         )
@@ -238,10 +309,28 @@ class SearchSql:
             f"SELECT {t}.res_id FROM {TABLES[c.kind]} {t}"
             f" WHERE {t}.res_type = ? AND {t}.param = ? AND {condition}"
         )
-        return (
-            f"{r}.res_id {'NOT IN' if negate else 'IN'} ({subquery})",
-            [res_type, c.param, *params],
+        if of is not None:
+            subquery += f" AND {t}.res_id = {of}.res_id"
+        return subquery, [res_type, c.param, *params]
+
+    def _indexed(self, res_type: str, c: Criterion, r: str) -> Sql:
+        # Only `:not` gets here: every other modifier is a plain set (`members`).
+        subquery, params = self._indexed_members(res_type, c)
+        return f"{r}.res_id NOT IN ({subquery})", params
+
+    def _code_in_window(self, res_type: str, c: CodeInWindow, of: str | None = None) -> Sql:
+        t = self._alias("t")
+        tokens = [value_sql("token", None, t, v) for v in c.token.values]  # type: ignore[arg-type]
+        dates = [value_sql("date", None, t, v) for v in c.date.values]  # type: ignore[arg-type]
+        (token, token_params), (date, date_params) = _any(tokens), _any(dates)
+        subquery = (
+            f"SELECT {t}.res_id FROM search_token_date {t}"
+            f" WHERE {t}.res_type = ? AND {t}.param = ? AND {token} AND {date}"
         )
+        if of is not None:
+            subquery += f" AND {t}.res_id = {of}.res_id"
+        param = pair_param(c.token.param, c.date.param)
+        return subquery, [res_type, param, *token_params, *date_params]
 
     def _missing(self, res_type: str, param: str, kind: str, missing: bool, r: str) -> Sql:
         if kind in ("id", "lastUpdated"):
@@ -296,7 +385,7 @@ class SearchSql:
         )
         return f"{r}.res_id IN ({subquery})", [res_type, *params]
 
-    def _chain(self, res_type: str, chain: Chain, r: str) -> Sql:
+    def _chain_members(self, res_type: str, chain: Chain) -> Sql:
         c = self._alias("c")
         alternatives, params = [], []
         for target, inner in chain.inner:
@@ -311,7 +400,7 @@ class SearchSql:
             f"SELECT {c}.res_id FROM search_reference {c} WHERE {c}.res_type = ?"
             f" AND {c}.param = ? AND ({' OR '.join(alternatives)})"
         )
-        return f"{r}.res_id IN ({subquery})", [res_type, chain.param, *params]
+        return subquery, [res_type, chain.param, *params]
 
     def _compartment(self, res_type: str, scope: Compartment, r: str) -> Sql:
         """Resources in the owner's compartment; the owner itself belongs to it."""
@@ -352,3 +441,74 @@ def _any(parts: list[Sql]) -> Sql:
 
 def where_clause(res_type: str, criteria: list[SearchCriterion], r: str = "r") -> Sql:
     return SearchSql().where(res_type, criteria, r)
+
+
+def _source_rank(part: Part) -> int | None:
+    """How well a criterion leads a page's search (lower first), or None if it cannot. A
+    leader comes out of its index in id order, so the search stops when the page is full:
+    one code in a window (the pair index is by code, then id), one referenced resource (by
+    target, then id), one code (by code, then id). A set in another order — several values,
+    a range, a chain — would be read whole and sorted, or, by a planner without statistics
+    (SQLite), found by walking the type's whole index in id order: such searches keep the
+    plan that starts from `resource`."""
+    match part:
+        case CodeInWindow(token=Criterion(values=(TokenValue(),))):
+            return 0
+        case Criterion(_, "reference", None, (ReferenceValue(_, str(), None),)):
+            return 1
+        case Criterion(_, "token", None, (TokenValue(_, str()),)):
+            return 2
+    return None
+
+
+def page_ids(
+    res_type: str,
+    criteria: list[SearchCriterion],
+    *,
+    after: str | None,
+    backward: bool,
+    limit: int,
+) -> Sql | None:
+    """The ids of one page of a search in id order, read from the index tables alone — or
+    None when no criterion can lead it (then the `resource` table must).
+
+    Index rows exist only for live current versions, so the page does not visit `resource`
+    until its ids are known. The leading criterion (`_source_rank`) is read from its index
+    in id order; every other criterion is a lookup of that one id in its own index (a
+    scalar subquery, which no planner turns into a join), so the search stops as soon as
+    the page is full and costs what the leading set costs, whatever the size of the store.
+    Why not let the planner join: PostgreSQL weighs a merge join that reads a common
+    value's whole index range (every completed Task, to check the 14 of one owner) on
+    statistics that cannot tell `(Task, status, completed)` from `(Procedure, status,
+    completed)`, and psycopg's prepared statements end up on generic plans that know no
+    value at all; and the plan that starts from `resource` walks its primary key in id
+    order through every resource of the type up to the page's last match.
+    """
+    builder = SearchSql()
+    parts = combine(res_type, criteria)
+    if any(isinstance(p, Criterion) and p.kind == "lastUpdated" for p in parts):
+        return None  # a column of `resource`: the old plan reads it where it is
+    ranked = [(rank, i) for i, p in enumerate(parts) if (rank := _source_rank(p)) is not None]
+    if not ranked:
+        return None
+    source = parts[min(ranked)[1]]
+    members = builder.members(res_type, source)
+    assert members is not None
+    sql, params = members
+    clauses: list[str] = []
+    for part in parts:
+        if part is not source:
+            clause, values = builder.probe(res_type, part, "i") or builder.criterion(
+                res_type, part, "i"
+            )
+            clauses.append(clause)
+            params += values
+    if after is not None:
+        clauses.append(f"i.res_id {'<' if backward else '>'} ?")
+        params.append(after)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    direction = "DESC" if backward else "ASC"
+    return (
+        f"SELECT DISTINCT i.res_id FROM ({sql}) i{where} ORDER BY i.res_id {direction} LIMIT ?",
+        [*params, limit],
+    )

@@ -35,7 +35,9 @@ CREATE TABLE search_token (
     text     TEXT NOT NULL,
     grp      INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX search_token_by_value ON search_token (res_type, param, code, system, res_id);
+-- res_id right after code: a search for a code (with or without its system) reads the
+-- matches in id order, which is the order of a page, and can stop when the page is full.
+CREATE INDEX search_token_by_value ON search_token (res_type, param, code, res_id, system);
 CREATE INDEX search_token_by_resource ON search_token (res_type, res_id);
 CREATE TABLE search_string (
     res_type TEXT NOT NULL,
@@ -93,9 +95,27 @@ CREATE TABLE search_reference (
     url TEXT NOT NULL,
     grp      INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX search_reference_by_target ON search_reference (res_type, param, target_id, target_type);
+CREATE INDEX search_reference_by_target ON search_reference (res_type, param, target_id, res_id, target_type);
 CREATE INDEX search_reference_reverse ON search_reference (target_type, target_id, param);
-CREATE INDEX search_reference_by_resource ON search_reference (res_type, res_id);
+-- With the parameter and the target: _include reads a page's references from here alone.
+CREATE INDEX search_reference_by_resource ON search_reference (res_type, res_id, param, target_type, target_id);
+
+-- A token and a date parameter indexed together (store/_combined.py): one row per pair of
+-- a code and a date of one resource, so "this code in that window" is one range scan.
+CREATE TABLE search_token_date (
+    res_type TEXT NOT NULL,
+    res_id   TEXT NOT NULL,
+    param    TEXT NOT NULL,
+    system   TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    low      TEXT NOT NULL,
+    high     TEXT NOT NULL
+);
+-- By code in id order, the date in the entry: a wide window is read in page order and the
+-- page is full after a few entries. By code and end: a narrow window is a short range.
+CREATE INDEX search_token_date_by_code ON search_token_date (res_type, param, code, res_id, high, low, system);
+CREATE INDEX search_token_date_by_high ON search_token_date (res_type, param, code, high, low, system, res_id);
+CREATE INDEX search_token_date_by_resource ON search_token_date (res_type, res_id);
 
 CREATE TABLE search_uri (
     res_type TEXT NOT NULL,
@@ -106,6 +126,17 @@ CREATE TABLE search_uri (
 );
 CREATE INDEX search_uri_by_value ON search_uri (res_type, param, value text_pattern_ops);
 CREATE INDEX search_uri_by_resource ON search_uri (res_type, res_id);
+
+-- A parameter belongs to few types (`focus` only to Task): taken as independent columns,
+-- `res_type = 'Task' AND param = 'focus'` looks like a handful of rows, and the planner may
+-- read all of them through an index that does not know the ids an _include asks for.
+CREATE STATISTICS search_token_param_stats (mcv) ON res_type, param FROM search_token;
+CREATE STATISTICS search_string_param_stats (mcv) ON res_type, param FROM search_string;
+CREATE STATISTICS search_date_param_stats (mcv) ON res_type, param FROM search_date;
+CREATE STATISTICS search_number_param_stats (mcv) ON res_type, param FROM search_number;
+CREATE STATISTICS search_quantity_param_stats (mcv) ON res_type, param FROM search_quantity;
+CREATE STATISTICS search_reference_param_stats (mcv) ON res_type, param FROM search_reference;
+CREATE STATISTICS search_uri_param_stats (mcv) ON res_type, param FROM search_uri;
 
 CREATE TABLE outbox (
     seq          BIGSERIAL PRIMARY KEY,

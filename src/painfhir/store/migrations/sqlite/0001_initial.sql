@@ -33,7 +33,9 @@ CREATE TABLE search_token (
     text     TEXT NOT NULL,
     grp      INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX search_token_by_value ON search_token (res_type, param, code, system, res_id);
+-- res_id right after code: a search for a code (with or without its system) reads the
+-- matches in id order, which is the order of a page, and can stop when the page is full.
+CREATE INDEX search_token_by_value ON search_token (res_type, param, code, res_id, system);
 CREATE INDEX search_token_by_resource ON search_token (res_type, res_id);
 CREATE TABLE search_string (
     res_type TEXT NOT NULL,
@@ -91,9 +93,27 @@ CREATE TABLE search_reference (
     url TEXT NOT NULL,
     grp      INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX search_reference_by_target ON search_reference (res_type, param, target_id, target_type);
+CREATE INDEX search_reference_by_target ON search_reference (res_type, param, target_id, res_id, target_type);
 CREATE INDEX search_reference_reverse ON search_reference (target_type, target_id, param);
-CREATE INDEX search_reference_by_resource ON search_reference (res_type, res_id);
+-- With the parameter and the target: _include reads a page's references from here alone.
+CREATE INDEX search_reference_by_resource ON search_reference (res_type, res_id, param, target_type, target_id);
+
+-- A token and a date parameter indexed together (store/_combined.py): one row per pair of
+-- a code and a date of one resource, so "this code in that window" is one range scan.
+CREATE TABLE search_token_date (
+    res_type TEXT NOT NULL,
+    res_id   TEXT NOT NULL,
+    param    TEXT NOT NULL,
+    system   TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    low      TEXT NOT NULL,
+    high     TEXT NOT NULL
+);
+-- By code in id order, the date in the entry: a wide window is read in page order and the
+-- page is full after a few entries. By code and end: a narrow window is a short range.
+CREATE INDEX search_token_date_by_code ON search_token_date (res_type, param, code, res_id, high, low, system);
+CREATE INDEX search_token_date_by_high ON search_token_date (res_type, param, code, high, low, system, res_id);
+CREATE INDEX search_token_date_by_resource ON search_token_date (res_type, res_id);
 
 CREATE TABLE search_uri (
     res_type TEXT NOT NULL,
