@@ -4,9 +4,10 @@ Writers take SQLite's write lock up front (BEGIN IMMEDIATE), so a conditional cr
 "match, then insert" runs with no other writer in between — in this process or any other
 on the same file. Reads run concurrently with writes thanks to WAL.
 
-Each thread has its own connection, so a read made on the thread that holds a write session
-sees that session's uncommitted changes — which is what a transaction Bundle's GET entries,
-run after its writes, must see.
+Writes share one connection and commit in groups (`_group_commit.py`); reads use a connection
+per thread, except that a thread inside a write reads through the write connection, so it sees
+that write's uncommitted changes — which is what a transaction Bundle's GET entries, run after
+its writes, must see.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+from painfhir.store._group_commit import GroupCommit
 from painfhir.store._migrations import Migration, pending, upgrade
 from painfhir.store._rows import Executor
 from painfhir.store._sql import SqlReads, SqlWriteSession, statements
@@ -33,15 +35,16 @@ class SQLiteStore(SqlReads):
     def __init__(self, path: Path, *, migrate: bool = True) -> None:
         self.path = path
         self._local = threading.local()
-        # One writer at a time in this process: waiting on a lock is cheaper than SQLite's
-        # busy-retry sleeps. Other processes are held off by BEGIN IMMEDIATE and busy_timeout.
-        self._write_lock = threading.Lock()
+        # One writer at a time in this process, on one connection, committing in groups:
+        # waiting on a lock is cheaper than SQLite's busy-retry sleeps. Other processes are
+        # held off by BEGIN IMMEDIATE and busy_timeout.
+        self._writes = GroupCommit(self._connect)
         self._connections: list[sqlite3.Connection] = []
         if migrate:
             self.upgrade()
 
     def upgrade(self) -> list[Migration]:
-        with self._write_lock:
+        with self._writes.exclusive():
             return upgrade(self, self.backend)
 
     def pending_migrations(self) -> list[Migration]:
@@ -67,7 +70,7 @@ class SQLiteStore(SqlReads):
 
     @contextmanager
     def _reader(self) -> Iterator[Executor]:
-        yield self._db
+        yield self._writes.active or self._db
 
     def applied_migrations(self) -> set[int]:
         self._db.execute(
@@ -93,15 +96,8 @@ class SQLiteStore(SqlReads):
 
     @contextmanager
     def write(self) -> Iterator[SqlWriteSession]:
-        with self._write_lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield SqlWriteSession(db)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with self._writes.write() as db:
+            yield SqlWriteSession(db)
 
     def close(self) -> None:
         """Close every thread's connection; the store must not be used afterwards."""

@@ -1,0 +1,112 @@
+"""Many writers at once, some of them failing, on every backend: each write is all or nothing
+on its own, and a write that returned is already visible to every other connection."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from painfhir.fhir.outcome import FhirError
+from painfhir.interactions import writes
+from painfhir.store import Store, open_store
+from painfhir.store._group_commit import GroupCommit
+from tests.conftest import Database
+
+WRITERS = 16
+WRITES_EACH = 25
+
+
+def _patient(writer: int, n: int) -> dict[str, object]:
+    return {"resourceType": "Patient", "id": f"w{writer}-{n}", "gender": "unknown"}
+
+
+def _visible_elsewhere(database: Database, res_id: str) -> bool:
+    """Is the resource there for a connection of its own (not the store's)?"""
+    sql = "SELECT count(*) FROM resource WHERE res_type = 'Patient' AND res_id = "
+    if database.backend == "sqlite":
+        with sqlite3.connect(database.url.removeprefix("sqlite:///")) as db:
+            return bool(db.execute(sql + "?", (res_id,)).fetchone()[0])
+    with psycopg.connect(database.url) as db:
+        row = db.execute(sql + "%s", (res_id,)).fetchone()
+        return bool(row and row[0])
+
+
+def _write(store: Store, database: Database, writer: int) -> list[str]:
+    """Writes of one client; every third fails after its resource is in, and must vanish."""
+    problems = []
+    for n in range(WRITES_EACH):
+        resource = _patient(writer, n)
+        try:
+            with store.write() as session:
+                writes.update(session, str(resource["id"]), resource)
+                if n % 3 == 0:
+                    raise FhirError.of(422, "business-rule", "refused after the insert")
+        except FhirError:
+            continue
+        if not _visible_elsewhere(database, str(resource["id"])):
+            problems.append(f"{resource['id']} returned before it was committed")
+    return problems
+
+
+def test_concurrent_writes_each_stand_alone(store: Store, database: Database) -> None:
+    with ThreadPoolExecutor(WRITERS) as pool:
+        problems = pool.map(lambda w: _write(store, database, w), range(WRITERS))
+        assert [p for found in problems for p in found] == []
+    kept = sum(1 for n in range(WRITES_EACH) if n % 3 != 0) * WRITERS
+    assert database.count("resource") == kept
+    assert database.count("resource_version") == kept
+    assert database.count("outbox") == kept
+    assert all(store.read("Patient", f"w{w}-0") is None for w in range(WRITERS))
+
+
+def test_writes_queued_behind_one_share_its_commit(tmp_path: Path) -> None:
+    """While one write runs, the writes queued behind it join its transaction: none of them is
+    committed — or returns — before the last of the queue has finished."""
+    path = tmp_path / "group.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE note (text TEXT)")
+    group = GroupCommit(
+        lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    )
+    first_inside, release_first = threading.Event(), threading.Event()
+    committed_on_return: dict[str, int] = {}
+
+    def write(text: str, hold: bool = False) -> None:
+        with group.write() as db:
+            db.execute("INSERT INTO note VALUES (?)", (text,))
+            if hold:
+                first_inside.set()
+                release_first.wait(5)
+        with sqlite3.connect(path) as other:
+            committed_on_return[text] = other.execute("SELECT count(*) FROM note").fetchone()[0]
+
+    first = threading.Thread(target=write, args=("first", True))
+    first.start()
+    first_inside.wait(5)
+    queued = [threading.Thread(target=write, args=(f"queued {n}",)) for n in range(3)]
+    for thread in queued:
+        thread.start()
+    while group._queued < 3:  # the three are waiting for their turn
+        threading.Event().wait(0.001)
+    release_first.set()
+    for thread in [first, *queued]:
+        thread.join(5)
+    # One commit for the four: each saw all four rows committed when it returned.
+    assert committed_on_return == {"first": 4, "queued 0": 4, "queued 1": 4, "queued 2": 4}
+
+
+def test_a_failed_write_leaves_its_batch_intact(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'one.db'}")
+    with store.write() as session:
+        writes.update(session, "kept", _patient(0, 0) | {"id": "kept"})
+    with pytest.raises(FhirError), store.write() as session:
+        writes.update(session, "dropped", _patient(0, 1) | {"id": "dropped"})
+        raise FhirError.of(422, "business-rule", "no")
+    assert store.read("Patient", "kept") is not None
+    assert store.read("Patient", "dropped") is None
+    store.close()
