@@ -37,7 +37,7 @@ from bench.rest_core import FHIR_JSON, HOST, Server, _painfhir_argv, _spawned, _
 from painfhir.fhir.codec import parse_json
 from painfhir.interactions import bundles
 from painfhir.search.query import parse_query
-from painfhir.store import open_store
+from painfhir.store import Store, open_store
 
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 STORES = ("sqlite", "postgresql")
@@ -409,26 +409,49 @@ def _path(res_type: str, params: list[tuple[str, str]]) -> str:
     return f"/{res_type}?{urlencode(params, safe=':/')}"
 
 
+def _patient_id(store: Store, patient: synthetic.PatientBundle) -> str:
+    query = parse_query(
+        "Patient", [("identifier", f"{synthetic.MRN_SYSTEM}|{patient.mrn}")], strict=True
+    )
+    matches = store.search(query).matches
+    if len(matches) != 1:
+        raise RuntimeError(f"patient {patient.number} (MRN {patient.mrn}) not loaded")
+    return matches[0].res_id
+
+
+def _full_page_observation_queries(store: Store, rng: random.Random) -> list[str]:
+    """Code-and-window pairs whose first page is full at this size. A page of 50 costs more to
+    read and send than a page of 20, so comparing sizes with whatever the pairs happen to find
+    would measure the page, not the search: every size is measured on full pages."""
+    pairs = [(code, days) for code in OBSERVATION_CODES for days in LOOKBACK_DAYS]
+    rng.shuffle(pairs)
+    full = []
+    for code, days in pairs:
+        params = [
+            ("code", f"{synthetic.LOINC}|{code}"),
+            ("date", f"ge{(synthetic.NOW - timedelta(days=days)).date().isoformat()}"),
+        ]
+        query = parse_query("Observation", params, strict=True)
+        if len(store.search(query).matches) == query.count:
+            full.append(_path("Observation", params))
+    if not full:
+        raise RuntimeError("no Observation code and window fills a page: load more data")
+    return full
+
+
 def choose_queries(url: str, seed: int, loaded: Loaded, variants: int) -> dict[str, list[str]]:
     """Parameter sets for each query, picked from the loaded data so they match what a
     clinic would look up: patients who were referred to the clinic (their care plans and
-    referrals), common Observation codes over recent windows, the work queues of clinics
-    and of their pain specialists."""
+    referrals), common Observation codes over recent windows that fill a page, the work
+    queues of clinics and of their pain specialists."""
     rng = random.Random(f"{seed}:queries")
     candidates = rng.sample(range(loaded.patients), min(loaded.patients, 4 * variants))
     referred = [p for p in (synthetic.patient(seed, n) for n in candidates) if p.referrals]
     referred = referred[:variants]
     store = open_store(url, migrate=False)
     try:
-        ids = []
-        for patient in referred:
-            query = parse_query(
-                "Patient", [("identifier", f"{synthetic.MRN_SYSTEM}|{patient.mrn}")], strict=True
-            )
-            matches = store.search(query).matches
-            if len(matches) != 1:
-                raise RuntimeError(f"patient {patient.number} (MRN {patient.mrn}) not loaded")
-            ids.append(matches[0].res_id)
+        ids = [_patient_id(store, patient) for patient in referred]
+        observations = _full_page_observation_queries(store, rng)
     finally:
         store.close()
     queries: dict[str, list[str]] = {
@@ -440,20 +463,8 @@ def choose_queries(url: str, seed: int, loaded: Loaded, variants: int) -> dict[s
             )
             for p in referred
         ],
+        OBSERVATIONS: observations[:variants],
     }
-    observations = [
-        _path(
-            "Observation",
-            [
-                ("code", f"{synthetic.LOINC}|{code}"),
-                ("date", f"ge{(synthetic.NOW - timedelta(days=days)).date().isoformat()}"),
-            ],
-        )
-        for code in OBSERVATION_CODES
-        for days in LOOKBACK_DAYS
-    ]
-    rng.shuffle(observations)
-    queries[OBSERVATIONS] = observations[:variants]
     tasks = []
     for region in rng.sample(range(loaded.regions), min(loaded.regions, variants)):
         # A clinic's triage queue and waiting list; a specialist's current and past cases.

@@ -70,6 +70,7 @@ def test_instance_level_validates_the_stored_resource_and_the_modes(
     created = json_of(send(client, "POST", "/Patient", patient()))
     url = f"/Patient/{created['id']}/$validate"
     assert _errors(client.post(url)) == []
+    assert _errors(client.get(url)) == []  # it changes nothing, so GET may invoke it too
     assert _issues(client.post(url, params={"mode": "delete"}))[0]["severity"] == "information"
     renamed = {**created, "id": "someone-else"}
     response = send(client, "POST", url, renamed, **{"X-Unused": "1"})

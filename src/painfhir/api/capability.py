@@ -6,7 +6,7 @@ from typing import Any
 
 from painfhir import __version__
 from painfhir.api.negotiation import FHIR_JSON, JSON_PATCH
-from painfhir.api.operations import OPERATIONS
+from painfhir.api.operations import operations_of
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.search.definitions import parameters_for
 
@@ -63,7 +63,7 @@ def _resource(res_type: str) -> dict[str, Any]:
         "searchParam": _search_params(res_type),
         "operation": [
             {"name": name, "definition": operation.definition}
-            for name, operation in sorted(OPERATIONS.items())
+            for name, operation in sorted(operations_of(res_type).items())
         ],
     }
 

@@ -38,5 +38,7 @@ register_url_convertor("type", ResourceTypeConvertor())
 register_url_convertor("id", ResourceIdConvertor())
 
 
-def fhir_route(path: str, endpoint: Callable[[Request], Awaitable[Response]], method: str) -> Route:
-    return Route(path, endpoint, methods=[method])
+def fhir_route(
+    path: str, endpoint: Callable[[Request], Awaitable[Response]], *methods: str
+) -> Route:
+    return Route(path, endpoint, methods=list(methods))

@@ -1,6 +1,8 @@
 """FHIR operations (`POST /{type}/$name`, `POST /{type}/{id}/$name`), looked up by name.
 
-An operation the server does not know is a 404 OperationOutcome, like an unknown type.
+An operation the server does not know is a 404 OperationOutcome, like an unknown type; one it
+knows, asked of a resource type it does not apply to, is a 404 too. Operations that change
+nothing may also be invoked with GET (https://hl7.org/fhir/R4/operations.html#request).
 """
 
 from __future__ import annotations
@@ -23,34 +25,48 @@ Handler = Callable[[Request, str, str | None], Awaitable[Response]]
 class Operation:
     handler: Handler  # (request, resource type, resource id or None for type level)
     definition: str  # the OperationDefinition's canonical, for the CapabilityStatement
+    types: frozenset[str] | None = None  # the resource types it applies to; None: every type
+    affects_state: bool = True  # False: GET may invoke it too
+
+    def applies_to(self, res_type: str) -> bool:
+        return self.types is None or res_type in self.types
 
 
 OPERATIONS = {
     "validate": Operation(
-        validate_operation, "http://hl7.org/fhir/OperationDefinition/Resource-validate"
+        validate_operation,
+        "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+        affects_state=False,
     ),
 }
 
 
-def _operation(name: str) -> Handler:
+def operations_of(res_type: str) -> dict[str, Operation]:
+    return {name: op for name, op in OPERATIONS.items() if op.applies_to(res_type)}
+
+
+def _operation(request: Request, res_type: str) -> Handler:
+    name = request.path_params["operation"]
     found = OPERATIONS.get(name)
-    if found is None:
-        raise FhirError.of(404, "not-supported", f"painfhir has no operation ${name}")
+    if found is None or not found.applies_to(res_type):
+        raise FhirError.of(404, "not-supported", f"painfhir has no operation ${name} on {res_type}")
+    if request.method == "GET" and found.affects_state:
+        raise FhirError.of(405, "not-supported", f"${name} changes data: invoke it with POST")
     return found.handler
 
 
 async def type_operation(request: Request) -> Response:
     res_type = known_type(request.path_params["res_type"])
-    return await _operation(request.path_params["operation"])(request, res_type, None)
+    return await _operation(request, res_type)(request, res_type, None)
 
 
 async def instance_operation(request: Request) -> Response:
     res_type = known_type(request.path_params["res_type"])
-    operation = _operation(request.path_params["operation"])
+    operation = _operation(request, res_type)
     return await operation(request, res_type, request.path_params["res_id"])
 
 
 routes = [
-    fhir_route("/{res_type:type}/${operation}", type_operation, "POST"),
-    fhir_route("/{res_type:type}/{res_id:id}/${operation}", instance_operation, "POST"),
+    fhir_route("/{res_type:type}/${operation}", type_operation, "GET", "POST"),
+    fhir_route("/{res_type:type}/{res_id:id}/${operation}", instance_operation, "GET", "POST"),
 ]
