@@ -104,11 +104,15 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 class RunningServer:
-    """`painfhir serve` in a subprocess, on a free port, with its own database."""
+    """`painfhir serve` in a subprocess, on a free port, with its own database; with `mllp`,
+    also listening for MLLP on a free port of its own (`mllp_port`)."""
 
-    def __init__(self, database: Database, *args: str, **settings: str) -> None:
+    def __init__(self, database: Database, *args: str, mllp: bool = False, **settings: str) -> None:
         self.database = database
         self.url = f"http://127.0.0.1:{_free_port()}"
+        self.mllp_port = _free_port() if mllp else None
+        if self.mllp_port is not None:
+            args = (*args, "--mllp-port", str(self.mllp_port))
         env = {**os.environ, "PAINFHIR_DATABASE_URL": database.url}
         env.update({f"PAINFHIR_{name.upper()}": value for name, value in settings.items()})
         port = self.url.rsplit(":", 1)[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -31,3 +32,36 @@ class Settings(BaseSettings):
     # (422) is refused. lenient: only a structurally broken resource is; other problems are
     # logged and the resource stored.
     validation: Literal["strict", "lenient"] = "strict"
+    # The MLLP listener for HL7 v2 (`painfhir serve --mllp-port N` sets it); none when unset.
+    # Frames over max_body_bytes are refused, as HTTP bodies are.
+    mllp_port: int | None = None
+    mllp_host: str = "127.0.0.1"
+    # Folders of a site's own mapping modules, os.pathsep-separated, besides the built-in
+    # mappings/: each is one module folder or holds one per sub-folder.
+    mappings_path: str = ""
+    # Which mapping module a client's FHIR inputs take, whatever their content: a JSON
+    # object from a client id (the `client` parameter of $ingest / $transform) or a sender
+    # (MessageHeader.source.endpoint, meta.source) to a module name.
+    mapping_clients: dict[str, str] = {}
+    # The clinic's own Organization: the owner of every referral Task painfhir starts, and
+    # what a ServiceRequest's performer must name to count as a referral to this clinic.
+    clinic_organization: str = "Organization/painfhir-clinic"
+    # How long the initial consultation booked by `Task/{id}/$schedule` lasts, when the
+    # request gives no end.
+    initial_consultation_minutes: int = 60
+    # Notifications to subscribers (painfhir.notify): the delivery worker runs inside
+    # `painfhir serve` unless turned off here (then run `painfhir notify run` somewhere).
+    notify_worker: bool = True
+    # How long the worker rests when it found nothing to do.
+    notify_poll_seconds: float = 1.0
+    # How long a receiver has to answer one delivery (connect, send, acknowledge).
+    notify_timeout_seconds: float = 10.0
+    # A failed delivery is tried again after notify_retry_seconds, twice as long after each
+    # further failure (at most an hour apart), and given up — a dead letter, kept with its
+    # attempts until retried by hand — after notify_max_attempts attempts.
+    notify_retry_seconds: float = 5.0
+    notify_max_attempts: int = 12
+
+    @property
+    def mappings_folders(self) -> list[Path]:
+        return [Path(part) for part in self.mappings_path.split(os.pathsep) if part]

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from painfhir.api.negotiation import FHIR_JSON, Answer, answer_format, check_content_type
 from painfhir.fhir.codec import dump_json, parse_json, reformat
 from painfhir.fhir.definitions import RESOURCE_TYPES
-from painfhir.fhir.outcome import FhirError, information
+from painfhir.fhir.outcome import FhirError, Issue, operation_outcome
 from painfhir.interactions.writes import Written
 from painfhir.settings import Settings
 from painfhir.store import Store, StoredVersion
@@ -47,6 +47,11 @@ def known_type(res_type: str) -> str:
 
 async def read_body(request: Request, *allowed: str) -> Any:
     """The request body as parsed JSON, refusing wrong media types (415) and size (413)."""
+    return parse_json(await read_raw_body(request, *allowed))
+
+
+async def read_raw_body(request: Request, *allowed: str) -> bytes:
+    """The request body's bytes, refusing wrong media types (415) and size (413)."""
     check_content_type(request, allowed)
     limit = settings_of(request).max_body_bytes
     declared = request.headers.get("content-length", "")
@@ -60,7 +65,7 @@ async def read_body(request: Request, *allowed: str) -> Any:
         chunks.append(chunk)
     if size == 0:
         raise FhirError.of(400, "required", "The request has no body")
-    return parse_json(b"".join(chunks))
+    return b"".join(chunks)
 
 
 async def read_resource(request: Request) -> Any:
@@ -117,6 +122,16 @@ def not_modified(request: Request, version: StoredVersion) -> bool:
         return False
 
 
+def related_links(request: Request, related: tuple[StoredVersion, ...]) -> str:
+    """An RFC 8288 Link header to what the write's reactions wrote (a DetectedIssue, a Task):
+    the standard way to point at related resources when the body is the resource itself."""
+    base = base_url(request)
+    return ", ".join(
+        f'<{base}/{version.reference}/_history/{version.version}>; rel="related"'
+        for version in related
+    )
+
+
 def written_response(request: Request, written: Written, message: str) -> Response:
     """A create / update / patch answer, shaped by the client's Prefer: return=…"""
     answer = answer_format(request)
@@ -124,10 +139,15 @@ def written_response(request: Request, written: Written, message: str) -> Respon
     headers = version_headers(version)
     location = f"{base_url(request)}/{version.reference}/_history/{version.version}"
     headers["Location" if written.status == 201 else "Content-Location"] = location
+    if written.related:
+        headers["Link"] = related_links(request, written.related)
     preference = return_preference(request)
     if preference == "minimal":
         return Response(status_code=written.status, headers=headers)
     if preference == "OperationOutcome":
-        return fhir_response(dump_json(information(message)), answer, written.status, headers)
+        outcome = operation_outcome(
+            [Issue("information", "informational", message), *written.issues]
+        )
+        return fhir_response(dump_json(outcome), answer, written.status, headers)
     assert version.content is not None
     return fhir_response(version.content, answer, written.status, headers)

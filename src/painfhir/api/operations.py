@@ -15,8 +15,11 @@ from starlette.responses import Response
 
 from painfhir.api.convertors import fhir_route
 from painfhir.api.exchange import known_type
+from painfhir.api.mme import mme_operation
+from painfhir.api.referral import referral_operation
 from painfhir.api.validate import validate_operation
 from painfhir.fhir.outcome import FhirError
+from painfhir.workflow.referral import REFERRAL_OPERATIONS
 
 Handler = Callable[[Request, str, str | None], Awaitable[Response]]
 
@@ -38,6 +41,22 @@ OPERATIONS = {
         "http://hl7.org/fhir/OperationDefinition/Resource-validate",
         affects_state=False,
     ),
+    # Opioid safety: morphine milligram equivalents per day (docs/opioid-safety.md).
+    "mme": Operation(
+        mme_operation,
+        "http://painfhir.org/fhir/OperationDefinition/patient-mme",
+        types=frozenset({"Patient"}),
+        affects_state=False,
+    ),
+    # The closed-loop referral's moves, on its Task (docs/workflow.md).
+    **{
+        name: Operation(
+            referral_operation,
+            f"http://painfhir.org/fhir/OperationDefinition/referral-task-{name}",
+            types=frozenset({"Task"}),
+        )
+        for name in REFERRAL_OPERATIONS
+    },
 }
 
 

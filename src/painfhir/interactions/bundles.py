@@ -22,9 +22,9 @@ import orjson
 
 from painfhir.fhir.codec import dump_json, parse_json
 from painfhir.fhir.definitions import RESOURCE_TYPES
-from painfhir.fhir.outcome import FhirError, Issue
+from painfhir.fhir.outcome import FhirError, Issue, operation_outcome
 from painfhir.fhir.structure import check_resource, find_references
-from painfhir.interactions import reads, search, writes
+from painfhir.interactions import reactions, reads, search, writes
 from painfhir.interactions._resources import new_id
 from painfhir.search.criteria import parse_criteria
 from painfhir.store import Store, StoredVersion, WriteSession
@@ -134,6 +134,16 @@ def _response(status: int, version: StoredVersion | None, *, with_resource: bool
     response["lastModified"] = instant_text(version.last_updated)
     if with_resource and version.content is not None:
         entry["resource"] = orjson.Fragment(version.content)
+    return entry
+
+
+def _written_response(written: writes.Written | None, representation: bool) -> dict[str, Any]:
+    """An entry's response; the reactions' warnings go in its `outcome`."""
+    if written is None:
+        return _response(204, None, with_resource=False)
+    entry = _response(written.status, written.version, with_resource=representation)
+    if written.issues:
+        entry["response"]["outcome"] = operation_outcome(list(written.issues))
     return entry
 
 
@@ -267,21 +277,20 @@ class _Transaction:
 
     def run(self, representation: bool) -> list[dict[str, Any]]:
         results: dict[int, dict[str, Any]] = {}
-        for entry in sorted(self.entries, key=lambda e: (_ORDER[e.method], e.index)):
-            try:
-                if entry.method in ("GET", "HEAD"):
-                    results[entry.index] = _run_get(self.store, entry, self.base)
-                    continue
-                written = _run_write(
-                    self.session, entry, self.ids[entry.index], entry.index in self.existing
-                )
-            except FhirError as error:
-                raise _fail(entry, error) from None
-            results[entry.index] = (
-                _response(written.status, written.version, with_resource=representation)
-                if written
-                else _response(204, None, with_resource=False)
-            )
+        written: dict[int, writes.Written | None] = {}
+        with reactions.deferred():  # reactions see the whole Bundle, written
+            for entry in sorted(self.entries, key=lambda e: (_ORDER[e.method], e.index)):
+                try:
+                    if entry.method in ("GET", "HEAD"):
+                        results[entry.index] = _run_get(self.store, entry, self.base)
+                        continue
+                    written[entry.index] = _run_write(
+                        self.session, entry, self.ids[entry.index], entry.index in self.existing
+                    )
+                except FhirError as error:
+                    raise _fail(entry, error) from None
+        for index, done in written.items():
+            results[index] = _written_response(done, representation)
         return [results[entry.index] for entry in self.entries]
 
 

@@ -3,13 +3,14 @@ request and a transaction Bundle entry run exactly the same code."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
 
 from painfhir.fhir.codec import parse_json
-from painfhir.fhir.outcome import FhirError
+from painfhir.fhir.outcome import FhirError, Issue
+from painfhir.interactions import reactions
 from painfhir.interactions._resources import check_id, check_version, new_id, stamped
 from painfhir.search.criteria import SearchCriterion
 from painfhir.search.extract import index_rows
@@ -19,10 +20,20 @@ from painfhir.validation.validator import write_refusal
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """What a write did: 201 created, 200 updated (or matched), 204 deleted."""
+    """What a write did: 201 created, 200 updated (or matched), 204 deleted; and what the
+    reactions to it said and wrote (filled in later when they are deferred to a Bundle's end)."""
 
     status: int
     version: StoredVersion
+    reacted: reactions.Reacted = field(default_factory=reactions.Reacted)
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        return tuple(self.reacted.issues)
+
+    @property
+    def related(self) -> tuple[StoredVersion, ...]:
+        return tuple(self.reacted.related)
 
 
 def _single_match(
@@ -43,7 +54,7 @@ def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: 
     content = stamped(resource, res_id, version, session.now)
     stored = session.put(res_type, res_id, version, method, content, index_rows(resource))
     created = current is None or current.deleted
-    return Written(201 if created else 200, stored)
+    return Written(201 if created else 200, stored, reactions.react(session, stored, resource))
 
 
 def create(

@@ -6,12 +6,16 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from painfhir.search.criteria import SearchCriterion
 from painfhir.search.extract import IndexRows
 from painfhir.search.query import SearchQuery
 from painfhir.store._migrations import Migration
+
+if TYPE_CHECKING:  # the log's and the queue's SQL need the row shapes, which need this module
+    from painfhir.store._deliveries import DeliveryQueue
+    from painfhir.store._message_log import MessageLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,14 @@ class WriteSession(Protocol):
         """Ids of live resources of `res_type` matching all criteria (at most `limit`)."""
         ...
 
+    def search(self, query: SearchQuery) -> SearchPage:
+        """A search seen from inside this transaction: its own writes included."""
+        ...
+
+    def version(self, res_type: str, res_id: str, version: int) -> StoredVersion | None:
+        """One earlier (or the current) version of a resource, as this transaction sees it."""
+        ...
+
     def put(
         self,
         res_type: str,
@@ -122,6 +134,16 @@ class Store(Protocol):
         ...
 
     def write(self) -> AbstractContextManager[WriteSession]: ...
+
+    @property
+    def messages(self) -> MessageLog:
+        """The message log: inbound messages, raw, and what became of them."""
+        ...
+
+    @property
+    def deliveries(self) -> DeliveryQueue:
+        """Outbox events owed to subscribers, and what became of each delivery."""
+        ...
 
     def upgrade(self) -> list[Migration]:
         """Apply pending schema migrations; safe when several workers start at once."""

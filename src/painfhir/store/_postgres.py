@@ -19,6 +19,8 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from painfhir.fhir.outcome import FhirError
+from painfhir.store._deliveries import DeliveryQueue
+from painfhir.store._message_log import MessageLog
 from painfhir.store._migrations import Migration, pending, upgrade
 from painfhir.store._rows import Executor, Rows
 from painfhir.store._sql import SqlReads, SqlWriteSession, statements
@@ -60,6 +62,11 @@ class PostgresStore(SqlReads):
         # The connection of the write session this thread is in, if any: reads made inside a
         # transaction (a Bundle's GET entries) must see its uncommitted changes.
         self._local = threading.local()
+        self.messages = MessageLog(self._reader, self._log_writer)
+        # workers claiming at once skip each other's rows instead of waiting for them
+        self.deliveries = DeliveryQueue(
+            self._reader, self._transaction, row_locks=" FOR UPDATE SKIP LOCKED"
+        )
         if migrate:
             self.upgrade()
 
@@ -101,6 +108,18 @@ class PostgresStore(SqlReads):
             yield active
             return
         with self._pool.connection() as connection:
+            yield _PgExecutor(connection)
+
+    @contextmanager
+    def _log_writer(self) -> Iterator[Executor]:
+        # A pooled connection is in autocommit mode: each statement of the log commits on
+        # its own, outside any write session this thread may be in.
+        with self._pool.connection() as connection:
+            yield _PgExecutor(connection)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Executor]:
+        with self._pool.connection() as connection, connection.transaction():
             yield _PgExecutor(connection)
 
     @contextmanager

@@ -54,6 +54,17 @@ class SqlWriteSession:
         ).fetchall()
         return [row[0] for row in rows]
 
+    def version(self, res_type: str, res_id: str, version: int) -> StoredVersion | None:
+        row = self._db.execute(
+            f"SELECT {VERSION_COLUMNS} FROM resource_version v"
+            " WHERE v.res_type = ? AND v.res_id = ? AND v.version = ?",
+            (res_type, res_id, version),
+        ).fetchone()
+        return as_version(row) if row else None
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        return run_search(self._db, query)
+
     def put(
         self,
         res_type: str,

@@ -19,7 +19,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+from painfhir.store._deliveries import DeliveryQueue
 from painfhir.store._group_commit import GroupCommit
+from painfhir.store._message_log import MessageLog
 from painfhir.store._migrations import Migration, pending, upgrade
 from painfhir.store._rows import Executor
 from painfhir.store._sql import SqlReads, SqlWriteSession, statements
@@ -40,6 +42,9 @@ class SQLiteStore(SqlReads):
         # held off by BEGIN IMMEDIATE and busy_timeout.
         self._writes = GroupCommit(self._connect)
         self._connections: list[sqlite3.Connection] = []
+        self.messages = MessageLog(self._reader, self._log_writer)
+        # one writer at a time, so a claim needs no row locks
+        self.deliveries = DeliveryQueue(self._reader, self._writes.write)
         if migrate:
             self.upgrade()
 
@@ -71,6 +76,12 @@ class SQLiteStore(SqlReads):
     @contextmanager
     def _reader(self) -> Iterator[Executor]:
         yield self._writes.active or self._db
+
+    @contextmanager
+    def _log_writer(self) -> Iterator[Executor]:
+        # The connection is in autocommit mode: each statement of the log commits on its own.
+        with self._writes.exclusive() as db:
+            yield db
 
     def applied_migrations(self) -> set[int]:
         self._db.execute(

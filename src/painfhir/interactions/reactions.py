@@ -1,0 +1,110 @@
+"""Reactions: work the service does because a resource was written, in the same transaction.
+
+A reaction is called with the write session, the version just stored and the resource as
+written (parsed JSON, without the server's id and meta); it may read, search and write more
+resources through the session (with `painfhir.interactions.writes`), and returns the issues
+— warnings, usually — that travel back to the client with the write's answer.
+
+The interactions layer only calls reactions; which ones exist is the workflow's business.
+The service installs the workflow's lookup once (`install`) where it starts: the app and the
+command line. Until then no write reacts, so the lower layers stay usable on their own.
+
+Two rules keep reactions predictable:
+- Writes made by a reaction do not react in turn, so reactions never cascade or loop; they
+  are reported as the write's `related` versions.
+- Inside a Bundle, reactions wait until every entry is written (`deferred`), so a check
+  sees the whole Bundle — the naloxone prescribed next to the opioid, the Coverage sent with
+  the referral — whatever the entries' order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from painfhir.fhir.outcome import Issue
+from painfhir.store import StoredVersion, WriteSession
+
+Reaction = Callable[[WriteSession, StoredVersion, dict[str, Any]], list[Issue]]
+ReactionsFor = Callable[[str], tuple[Reaction, ...]]
+
+
+def _no_reactions(res_type: str) -> tuple[Reaction, ...]:
+    return ()
+
+
+_installed: list[ReactionsFor] = [_no_reactions]
+
+
+def install(reactions_for: ReactionsFor) -> ReactionsFor:
+    """Make `reactions_for(resource type)` the reactions every later write runs; returns the
+    lookup it replaces."""
+    previous, _installed[0] = _installed[0], reactions_for
+    return previous
+
+
+@dataclass(slots=True)
+class Reacted:
+    """What the reactions to one write said, and what they wrote."""
+
+    issues: list[Issue] = field(default_factory=list)
+    related: list[StoredVersion] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Pending:
+    session: WriteSession
+    version: StoredVersion
+    resource: dict[str, Any]
+    reacted: Reacted
+
+
+# While a reaction runs: where its own writes are recorded (and that they must not react).
+_reacting: ContextVar[Reacted | None] = ContextVar("reacting", default=None)
+# Inside `deferred`: the writes whose reactions wait for the end of the Bundle.
+_waiting: ContextVar[list[_Pending] | None] = ContextVar("waiting", default=None)
+
+
+def react(session: WriteSession, version: StoredVersion, resource: dict[str, Any]) -> Reacted:
+    """Run the reactions to a write now, or — inside `deferred` — once the Bundle is written
+    (the returned `Reacted` is filled in then)."""
+    reacted = Reacted()
+    outer = _reacting.get()
+    if outer is not None:
+        outer.related.append(version)
+        return reacted
+    pending = _Pending(session, version, resource, reacted)
+    waiting = _waiting.get()
+    if waiting is not None:
+        waiting.append(pending)
+    else:
+        _run(pending)
+    return reacted
+
+
+def _run(pending: _Pending) -> None:
+    token = _reacting.set(pending.reacted)
+    try:
+        for reaction in _installed[0](pending.version.res_type):
+            pending.reacted.issues.extend(
+                reaction(pending.session, pending.version, pending.resource)
+            )
+    finally:
+        _reacting.reset(token)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold back the reactions to the writes made inside, and run them, in the order of the
+    writes, when the block ends without an error (still inside the caller's transaction)."""
+    waiting: list[_Pending] = []
+    token = _waiting.set(waiting)
+    try:
+        yield
+    finally:
+        _waiting.reset(token)
+    for pending in waiting:
+        _run(pending)

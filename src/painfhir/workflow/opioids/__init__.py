@@ -1,0 +1,44 @@
+"""Opioid safety (CDC clinical practice guideline 2022; 2016 to compare): morphine milligram
+equivalents per day, the guideline's checks when an opioid is prescribed, and their record as
+a DetectedIssue. docs/opioid-safety.md describes the rules and the bundled product table.
+
+Pure parts (resources in, numbers out): `prescription_mme`, `total_mme`, `review_prescription`
+over a `PatientRecord`, `supply_days`, `mme_parameters`. Service parts: `patient_record`
+(searches a Store or a WriteSession) and the write reaction in `OPIOID_REACTIONS`.
+"""
+
+from painfhir.interactions.reactions import Reaction
+from painfhir.workflow.opioids._ingredients import OPIOIDS, Factors, Opioid
+from painfhir.workflow.opioids._mme import PrescriptionMme, prescription_mme, total_mme
+from painfhir.workflow.opioids._parameters import mme_parameters
+from painfhir.workflow.opioids._products import PRODUCTS
+from painfhir.workflow.opioids._reaction import review_opioid_prescription
+from painfhir.workflow.opioids._record import PatientRecord, patient_record
+from painfhir.workflow.opioids._review import (
+    OpioidReview,
+    opioid_prescriptions,
+    review_prescription,
+    supply_days,
+)
+
+OPIOID_REACTIONS: dict[str, tuple[Reaction, ...]] = {
+    "MedicationRequest": (review_opioid_prescription,),
+}
+
+__all__ = [
+    "OPIOIDS",
+    "OPIOID_REACTIONS",
+    "PRODUCTS",
+    "Factors",
+    "Opioid",
+    "OpioidReview",
+    "PatientRecord",
+    "PrescriptionMme",
+    "mme_parameters",
+    "opioid_prescriptions",
+    "patient_record",
+    "prescription_mme",
+    "review_prescription",
+    "supply_days",
+    "total_mme",
+]

@@ -1,0 +1,107 @@
+"""Which opioid a medication holds, and at what strength per dose unit.
+
+By RxNorm product code first (the bundled table), then by a Medication's ingredients (an
+opioid ingredient code with its strength), then by an ingredient-level code (the strength is
+then unknown, so only a dose in mg can be used). A medication named after an opioid that none
+of this recognises is an unknown opioid product: the caller warns, it never counts zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from painfhir.workflow.opioids._ingredients import OPIOID_NAMES, OPIOIDS_BY_RXCUI, Opioid
+from painfhir.workflow.opioids._medication import Amount, Ingredient, Medication
+from painfhir.workflow.opioids._products import PRODUCTS, OpioidProduct
+
+
+@dataclass(frozen=True, slots=True)
+class OpioidContent:
+    """One opioid ingredient of a prescribed medication."""
+
+    opioid: Opioid
+    strength: Decimal | None  # per dose unit; None when only the ingredient is known
+    strength_unit: str  # mg (per unit), mg/mL, mcg/h or mg/actuation
+    transdermal: bool
+    product: OpioidProduct | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownOpioid:
+    reason: str
+
+
+Identified = tuple[OpioidContent, ...] | UnknownOpioid
+
+
+_MICROGRAMS = {"ug", "mcg", "µg"}
+
+
+def _from_product(product: OpioidProduct) -> OpioidContent:
+    form = product.form
+    return OpioidContent(
+        product.opioid, product.strength, form.strength_unit, form.transdermal, product
+    )
+
+
+def _strength(amount: Amount, per: Amount | None) -> tuple[Decimal, str] | None:
+    """An ingredient strength as (value, unit) in painfhir's units, or None if unusable."""
+    unit, per_unit = amount.unit.lower(), (per.unit.lower() if per else "")
+    per_value = per.value if per and per.value else Decimal(1)
+    value = amount.value / per_value
+    if per_unit in ("h", "hr") and unit in _MICROGRAMS:
+        return value, "mcg/h"
+    mg = value / 1000 if unit in _MICROGRAMS else value if unit == "mg" else None
+    if mg is None:
+        return None
+    return (mg, "mg/mL") if per_unit == "ml" else (mg, "mg")
+
+
+def _from_ingredient(ingredient: Ingredient, opioid: Opioid) -> OpioidContent | UnknownOpioid:
+    if ingredient.amount is None:
+        return OpioidContent(opioid, None, "mg", transdermal=False)
+    strength = _strength(ingredient.amount, ingredient.per)
+    if strength is None:
+        return UnknownOpioid(f"the {opioid.name} strength's unit {ingredient.amount.unit!r}")
+    value, unit = strength
+    return OpioidContent(opioid, value, unit, transdermal=unit == "mcg/h")
+
+
+def _ingredient_opioid(ingredient: Ingredient) -> Opioid | None:
+    for code in ingredient.concept.rxnorm:
+        if code in OPIOIDS_BY_RXCUI:
+            return OPIOIDS_BY_RXCUI[code]
+        if code in PRODUCTS:
+            return PRODUCTS[code].opioid
+    return None
+
+
+def identify(medication: Medication) -> Identified:
+    """The opioids of a medication: none (not an opioid), some, or an unknown opioid."""
+    for code in medication.concept.rxnorm:
+        if code in PRODUCTS:
+            return (_from_product(PRODUCTS[code]),)
+    contents: list[OpioidContent] = []
+    for ingredient in medication.ingredients:
+        opioid = _ingredient_opioid(ingredient)
+        if opioid is not None:
+            content = _from_ingredient(ingredient, opioid)
+            if isinstance(content, UnknownOpioid):
+                return content
+            contents.append(content)
+    if contents:
+        return tuple(contents)
+    for code in medication.concept.rxnorm:
+        if code in OPIOIDS_BY_RXCUI:
+            return (OpioidContent(OPIOIDS_BY_RXCUI[code], None, "mg", transdermal=False),)
+    return _by_name(medication)
+
+
+def _by_name(medication: Medication) -> Identified:
+    names = [medication.concept, *(i.concept for i in medication.ingredients)]
+    for name in OPIOID_NAMES:
+        if any(concept.named(name) for concept in names):
+            codes = ", ".join(medication.concept.rxnorm) or "no RxNorm code"
+            return UnknownOpioid(f"a {name} product painfhir's table does not know ({codes})")
+    return ()

@@ -1,0 +1,55 @@
+"""Gathering a referral package from the store: what the referral references, and what is
+on file for its patient (a Coverage or prior records may come apart from the referral)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from painfhir.store import WriteSession
+from painfhir.workflow.referral._lookup import local_reference, resolve, search
+from painfhir.workflow.referral._referral_package import ReferralPackage
+
+Json = dict[str, Any]
+# How many of a patient's records of one type the check reads: enough to know some exist.
+_ON_FILE = 20
+# Observations count only when sent as supportingInfo: a patient's vital signs are no work-up.
+_RECORD_TYPES = (
+    "DiagnosticReport",
+    "ImagingStudy",
+    "Procedure",
+    "MedicationStatement",
+    "MedicationRequest",
+)
+
+
+def _resolved(
+    session: WriteSession, references: list[Any], res_type: str | None = None
+) -> list[Json]:
+    found = [resolve(session, reference) for reference in references]
+    return [r for r in found if r is not None and res_type in (None, r.get("resourceType"))]
+
+
+def _on_file(session: WriteSession, patient: str) -> list[Json]:
+    records = []
+    for res_type in _RECORD_TYPES:
+        records += search(session, res_type, [("patient", patient)], _ON_FILE)
+    return records
+
+
+def referral_package(session: WriteSession, request: Json) -> ReferralPackage:
+    """The package of one referral, as the store holds it now."""
+    package = ReferralPackage(
+        referral=request,
+        conditions=_resolved(session, request.get("reasonReference") or [], "Condition"),
+        coverages=_resolved(session, request.get("insurance") or [], "Coverage"),
+        requester=resolve(session, request.get("requester")),
+        records=_resolved(session, request.get("supportingInfo") or []),
+    )
+    subject = local_reference(request.get("subject"))
+    if subject is not None and subject[0] == "Patient":
+        patient = f"Patient/{subject[1]}"
+        package.patient_coverages = search(
+            session, "Coverage", [("beneficiary", patient)], _ON_FILE
+        )
+        package.records += _on_file(session, patient)
+    return package
