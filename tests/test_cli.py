@@ -15,7 +15,7 @@ from tests.conftest import Database, RunningServer
 
 def _totals(url: str) -> dict[str, int]:
     counts = {}
-    for res_type in ("Patient", "ServiceRequest", "Condition", "Coverage", "Organization"):
+    for res_type in ("Patient", "ServiceRequest", "Condition", "Coverage", "Organization", "Task"):
         bundle = httpx.get(f"{url}/{res_type}", params={"_count": "100"}).json()
         counts[res_type] = len(bundle.get("entry", []))
     return counts
@@ -28,8 +28,14 @@ def test_demo_is_loaded_once(database: Database) -> None:
         referrals = httpx.get(f"{first.url}/ServiceRequest").json()["entry"]
         referral = referrals[0]["resource"]
         subject = httpx.get(f"{first.url}/{referral['subject']['reference']}")
+        tasks = httpx.get(f"{first.url}/Task", params={"owner": "Organization/painfhir-clinic"})
     finally:
         first.stop()
+    received = [entry["resource"] for entry in tasks.json()["entry"]]
+    assert len(received) == 3  # the demo referrals arrive at the configured clinic
+    assert all(task["businessStatus"]["coding"][0]["code"] == "2.0" for task in received)
+    # The intake check ran: at least one demo package lacks something the clinic needs.
+    assert any(task.get("input") for task in received)
     assert loaded["Patient"] == 3
     assert loaded["ServiceRequest"] == 3
     assert loaded["Condition"] >= 3
@@ -37,6 +43,9 @@ def test_demo_is_loaded_once(database: Database) -> None:
     again = RunningServer(database, "--demo")
     try:
         assert _totals(again.url) == loaded
+        # the shipped questionnaires are stored at start only when they changed
+        peg = httpx.get(f"{again.url}/Questionnaire/peg").json()
+        assert peg["meta"]["versionId"] == "1"
     finally:
         again.stop()
 

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from painfhir.demo import demo_bundles
+from painfhir.demo import demo_bundles, demo_clinic
 
 Resource = dict[str, Any]
 
-BUNDLES = demo_bundles()
+CLINIC = "Organization/painfhir-clinic"
+BUNDLES = demo_bundles(CLINIC)
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
@@ -76,7 +77,7 @@ def test_references_resolve_inside_the_bundle(index: int) -> None:
     assert all(url.startswith("urn:uuid:") for url in full_urls)
     refs = list(_references(bundle))
     assert refs
-    assert set(refs) <= set(full_urls)
+    assert set(refs) - set(full_urls) == {CLINIC}  # stored before the bundles
 
 
 @pytest.mark.parametrize("index", range(3))
@@ -93,20 +94,16 @@ def test_every_entry_is_a_conditional_create_on_its_identifier(index: int) -> No
 
 
 def test_deterministic() -> None:
-    assert json.dumps(demo_bundles(), sort_keys=True) == json.dumps(BUNDLES, sort_keys=True)
+    assert json.dumps(demo_bundles(CLINIC), sort_keys=True) == json.dumps(BUNDLES, sort_keys=True)
 
 
-def test_only_the_clinic_is_shared_across_bundles() -> None:
-    entries_of: dict[str, list[Resource]] = {}
-    for bundle in BUNDLES:
-        for entry in bundle["entry"]:
-            entries_of.setdefault(entry["fullUrl"], []).append(entry)
-    shared = [entries for entries in entries_of.values() if len(entries) > 1]
-    assert len(shared) == 1
-    [clinic] = shared
-    assert len(clinic) == len(BUNDLES)
-    assert all(entry == clinic[0] for entry in clinic)
-    assert clinic[0]["resource"]["name"] == "painfhir demo pain clinic"
+def test_the_referrals_go_to_the_configured_clinic() -> None:
+    clinic = demo_clinic("Organization/pain-west")
+    assert clinic["id"] == "pain-west"
+    assert clinic["name"] == "painfhir demo pain clinic"
+    for bundle in demo_bundles("Organization/pain-west"):
+        [request] = _of_type(bundle, "ServiceRequest")
+        assert request["performer"][0]["reference"] == "Organization/pain-west"
 
 
 @pytest.mark.parametrize("index", range(3))
@@ -127,7 +124,7 @@ def test_referral_service_request(index: int) -> None:
 
     assert target(request["subject"])["resourceType"] == "Patient"
     assert target(request["requester"])["resourceType"] == "Practitioner"
-    assert target(request["performer"][0])["name"] == "painfhir demo pain clinic"
+    assert request["performer"][0]["reference"] == CLINIC
     coverage = target(request["insurance"][0])
     assert coverage["resourceType"] == "Coverage"
     assert target(coverage["payor"][0])["resourceType"] == "Organization"

@@ -13,13 +13,13 @@ from pathlib import Path
 import orjson
 import uvicorn
 
-from painfhir.demo import demo_bundles
+from painfhir.demo import demo_bundles, demo_clinic
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError
 from painfhir.ingress import Receivers
 from painfhir.ingress.log_report import message_table
 from painfhir.ingress.message_json import message_details
-from painfhir.interactions import bundles
+from painfhir.interactions import bundles, writes
 from painfhir.interactions.reactions import install as install_reactions
 from painfhir.mapping import MappingError, Mappings, run_case
 from painfhir.settings import Settings
@@ -30,9 +30,14 @@ from painfhir.workflow import reactions_for
 log = logging.getLogger("painfhir")
 
 
-def load_demo(store: Store) -> None:
-    """Load the demo referrals; their entries are conditional creates, so twice is once."""
-    for bundle in demo_bundles():
+def load_demo(store: Store, clinic: str) -> None:
+    """Load the demo referrals; their entries are conditional creates, so twice is once. The
+    clinic's Organization is stored first, unless the clinic already has one."""
+    if store.read("Organization", clinic.removeprefix("Organization/")) is None:
+        with store.write() as session:
+            organization = demo_clinic(clinic)
+            writes.update(session, organization["id"], organization)
+    for bundle in demo_bundles(clinic):
         bundles.process(store, bundle, base="", representation=False)
 
 
@@ -54,7 +59,7 @@ def serve(args: argparse.Namespace) -> None:
     settings = Settings()
     store = _open_checked(settings)
     if args.demo:
-        load_demo(store)
+        load_demo(store, settings.clinic_organization)
         log.warning("Demo referrals loaded")
     store.close()
     # Each worker process builds its own app and store (see create_app).

@@ -491,6 +491,7 @@ class _Package:
     """One referral spec and the fullUrls of the resources every other one points to."""
 
     spec: _Referral
+    clinic: str  # "Organization/{id}": the clinic, stored before the bundles
 
     def url(self, name: str) -> str:
         return _urn(f"{self.spec.key}/{name}")
@@ -708,7 +709,7 @@ def _service_request(pkg: _Package, supporting: list[str]) -> Resource:
         "authoredOn": spec.authored_on,
         "requester": _ref(pkg.practitioner),
         "performerType": _concept(NUCC, ("208VP0000X", "Pain Medicine Physician")),
-        "performer": [_ref(_org_url(PAIN_CLINIC), PAIN_CLINIC.name)],
+        "performer": [_ref(pkg.clinic, PAIN_CLINIC.name)],
         "reasonReference": pkg.reasons,
         "insurance": [_ref(pkg.coverage)],
         "supportingInfo": [_ref(url) for url in supporting],
@@ -719,11 +720,10 @@ def _service_request(pkg: _Package, supporting: list[str]) -> Resource:
 # --- assembling one referral package ---------------------------------------------------------
 
 
-def _bundle(spec: _Referral) -> Resource:
-    pkg = _Package(spec)
+def _bundle(spec: _Referral, clinic: str) -> Resource:
+    pkg = _Package(spec, clinic)
     entries = [
-        _entry(_org_url(org), _organization(org))
-        for org in (PAIN_CLINIC, spec.hospital, spec.coverage.payer)
+        _entry(_org_url(org), _organization(org)) for org in (spec.hospital, spec.coverage.payer)
     ]
     entries += [
         _entry(pkg.practitioner, _practitioner(spec.practitioner)),
@@ -746,6 +746,14 @@ def _bundle(spec: _Referral) -> Resource:
     }
 
 
-def demo_bundles() -> list[dict[str, Any]]:
-    """FHIR R4 transaction Bundles, one per demo referral."""
-    return [_bundle(spec) for spec in _REFERRALS]
+def demo_clinic(clinic: str) -> Resource:
+    """The demo clinic's Organization, with the id the settings give the clinic
+    (`PAINFHIR_CLINIC_ORGANIZATION`), so the demo referrals are referrals to the clinic and
+    get their Tasks."""
+    return {**_organization(PAIN_CLINIC), "id": clinic.removeprefix("Organization/")}
+
+
+def demo_bundles(clinic: str) -> list[dict[str, Any]]:
+    """FHIR R4 transaction Bundles, one per demo referral to `clinic` ("Organization/{id}",
+    already stored: see `demo_clinic`)."""
+    return [_bundle(spec, clinic) for spec in _REFERRALS]

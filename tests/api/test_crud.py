@@ -86,10 +86,23 @@ def test_recreate_after_delete_continues_the_version_sequence(client: httpx.Clie
 )
 def test_if_match_guards_updates(client: httpx.Client, header: str, matches: bool) -> None:
     created = json_of(_create(client, patient()))
-    response = send(client, "PUT", f"/Patient/{created['id']}", created, **{"If-Match": header})
+    changed = {**created, "active": False}
+    response = send(client, "PUT", f"/Patient/{created['id']}", changed, **{"If-Match": header})
     assert response.status_code == (200 if matches else 412)
     version = json_of(client.get(f"/Patient/{created['id']}"))["meta"]["versionId"]
     assert version == ("2" if matches else "1")
+
+
+def test_an_update_that_changes_nothing_keeps_the_version(client: httpx.Client) -> None:
+    created = json_of(_create(client, patient()))
+    url = f"/Patient/{created['id']}"
+    again = send(client, "PUT", url, {**created, "meta": {"versionId": "9"}})
+    assert again.status_code == 200
+    assert again.headers["ETag"] == 'W/"1"'
+    assert json_of(again) == created  # lastUpdated too: nothing was written
+    assert len(json_of(client.get(f"{url}/_history")).get("entry", [])) == 1
+    changed = send(client, "PUT", url, {**created, "active": False})
+    assert changed.headers["ETag"] == 'W/"2"'
 
 
 def test_if_match_guards_deletes(client: httpx.Client) -> None:

@@ -29,6 +29,7 @@ STRUCTURAL_KEYS = {
     "reference",
     "method",
     "url",
+    "ifNoneExist",  # the referral Task's search on its placer identifier, from the input
     "type",
     "status",
     "intent",
@@ -200,4 +201,6 @@ def test_a_cancellation_patches_the_referral_s_task() -> None:
     referral = mapped("REF-I12-01")
     (task,) = [e for e in referral["entry"] if e["resource"]["resourceType"] == "Task"]
     (entry,) = mapped("REF-I14-01")["entry"]
-    assert entry["request"] == {"method": "PATCH", "url": task["request"]["url"]}
+    # The Task is created only if none has its placer identifier; the PATCH finds it by it.
+    criteria = task["request"]["ifNoneExist"]
+    assert entry["request"] == {"method": "PATCH", "url": f"Task?{criteria}"}

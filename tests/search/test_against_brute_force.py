@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import pytest
 
+from painfhir import workflow
 from painfhir.fhir.codec import parse_json
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.interactions import bundles, writes
@@ -38,7 +39,7 @@ from painfhir.interactions._resources import accept
 from painfhir.search.definitions import SearchParameter, parameters_for
 from painfhir.search.fhirpath import Node, compile_expression
 from painfhir.search.query import MAX_PAGE, parse_query
-from painfhir.store import Store, open_store
+from painfhir.store import HistoryQuery, Store, open_store
 from tests.conftest import CORPORA, Database, RunningServer, new_database
 
 EXAMPLES = sorted((CORPORA / "fhir-r4-examples").glob("*.json"))
@@ -1340,7 +1341,13 @@ def loaded(
     store = open_store(database.url)
     try:
         held = []
-        for res_type, res_id in _load(store, corpora):
+        # What the server stores at start is searched too (the HTTP test starts one).
+        workflow.install_content(store)
+        shipped = [
+            (version.res_type, version.res_id)
+            for version in store.history(HistoryQuery(count=10_000))
+        ]
+        for res_type, res_id in [*shipped, *_load(store, corpora)]:
             version = store.read(res_type, res_id)
             assert version is not None and version.content is not None
             held.append(Held(parse_json(version.content), version.last_updated))

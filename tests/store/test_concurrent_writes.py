@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -70,8 +71,10 @@ def test_writes_queued_behind_one_share_its_commit(tmp_path: Path) -> None:
     path = tmp_path / "group.db"
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE note (text TEXT)")
+    commits: list[str] = []
     group = GroupCommit(
-        lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False),
+        lambda: commits.append("commit"),
     )
     first_inside, release_first = threading.Event(), threading.Event()
     committed_on_return: dict[str, int] = {}
@@ -98,6 +101,7 @@ def test_writes_queued_behind_one_share_its_commit(tmp_path: Path) -> None:
         thread.join(5)
     # One commit for the four: each saw all four rows committed when it returned.
     assert committed_on_return == {"first": 4, "queued 0": 4, "queued 1": 4, "queued 2": 4}
+    assert commits == ["commit"]
 
 
 def test_a_failed_write_leaves_its_batch_intact(tmp_path: Path) -> None:
@@ -109,4 +113,22 @@ def test_a_failed_write_leaves_its_batch_intact(tmp_path: Path) -> None:
         raise FhirError.of(422, "business-rule", "no")
     assert store.read("Patient", "kept") is not None
     assert store.read("Patient", "dropped") is None
+    store.close()
+
+
+def test_the_log_is_copied_into_the_database_file_beside_the_writes(tmp_path: Path) -> None:
+    """Writers never checkpoint (a commit would pay for hundreds of pages); the store's own
+    thread does, soon after the commits."""
+    path = tmp_path / "checkpoints.db"
+    store = open_store(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    before = path.stat().st_size
+    for n in range(200):
+        with store.write() as session:
+            writes.update(session, f"p{n}", _patient(0, n) | {"id": f"p{n}"})
+    deadline = time.monotonic() + 10
+    while path.stat().st_size <= before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert path.stat().st_size > before
     store.close()

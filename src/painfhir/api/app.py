@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.state.store = store or open_store(
             settings.database_url, migrate=settings.migrate_on_start
         )
+        workflow.install_content(app.state.store)
         app.state.receivers = Receivers(
             app.state.store,
             _mappings(settings),

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from painfhir.api.care_team import assemble_care_team_operation
 from painfhir.api.convertors import fhir_route
 from painfhir.api.exchange import known_type
 from painfhir.api.mme import mme_operation
+from painfhir.api.pathways import apply_operation
 from painfhir.api.referral import referral_operation
 from painfhir.api.validate import validate_operation
 from painfhir.fhir.outcome import FhirError
@@ -47,6 +49,18 @@ OPERATIONS = {
         "http://painfhir.org/fhir/OperationDefinition/patient-mme",
         types=frozenset({"Patient"}),
         affects_state=False,
+    ),
+    # The patient's multidisciplinary team (docs/workflow.md#the-mdt-care-team).
+    "assemble-care-team": Operation(
+        assemble_care_team_operation,
+        "http://painfhir.org/fhir/OperationDefinition/patient-assemble-care-team",
+        types=frozenset({"Patient"}),
+    ),
+    # Care plans from pathway templates (docs/workflow.md#care-plans-from-pathways).
+    "apply": Operation(
+        apply_operation,
+        "http://hl7.org/fhir/OperationDefinition/PlanDefinition-apply",
+        types=frozenset({"PlanDefinition"}),
     ),
     # The closed-loop referral's moves, on its Task (docs/workflow.md).
     **{

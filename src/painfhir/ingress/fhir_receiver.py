@@ -112,7 +112,12 @@ class FhirReceiver:
             return _Verdict(422, "failed", result.issues, result.module)
         try:
             output = bundles.process(
-                self._store, result.bundle, self._base, False, lenient=self._lenient
+                self._store,
+                result.bundle,
+                self._base,
+                False,
+                lenient=self._lenient,
+                validated=True,  # the mapping validated it, and errors were refused above
             )
         except FhirError as error:
             return _Verdict(error.status, "failed", error.issues, result.module)

@@ -163,7 +163,12 @@ class Hl7v2Receiver:
             return _Verdict("failed", "AE", errors, result.issues, result.module)
         try:
             output = bundles.process(
-                self._store, result.bundle, self._base, False, lenient=self._lenient
+                self._store,
+                result.bundle,
+                self._base,
+                False,
+                lenient=self._lenient,
+                validated=True,  # the mapping validated it, and errors were refused above
             )
         except FhirError as error:
             # a conflict with a concurrent write, or an outage, passes: the sender may resend

@@ -310,10 +310,16 @@ def _check_entries(bundle: dict[str, Any], entries: list[Entry], lenient: bool) 
 
 
 def transaction(
-    store: Store, bundle: dict[str, Any], base: str, representation: bool, lenient: bool
+    store: Store,
+    bundle: dict[str, Any],
+    base: str,
+    representation: bool,
+    lenient: bool,
+    validated: bool = False,
 ) -> bytes:
     entries = _entries(bundle, base)
-    _check_entries(bundle, entries, lenient)
+    if not validated:
+        _check_entries(bundle, entries, lenient)
     with store.write() as session:
         work = _Transaction(store, session, entries, base)
         work.resolve_identities()
@@ -357,10 +363,20 @@ def batch(
 
 
 def process(
-    store: Store, bundle: Any, base: str, representation: bool, *, lenient: bool = False
+    store: Store,
+    bundle: Any,
+    base: str,
+    representation: bool,
+    *,
+    lenient: bool = False,
+    validated: bool = False,
 ) -> bytes:
     """POST of a Bundle to the base: a batch or a transaction (validated as
-    `validation.validator.write_refusal` says; `lenient` as PAINFHIR_VALIDATION)."""
+    `validation.validator.write_refusal` says; `lenient` as PAINFHIR_VALIDATION).
+
+    `validated`: the caller has already validated every entry's resource, references between
+    entries resolved, and refused any error (as the ingress does with a mapping's output), so
+    a transaction's entries are not validated a second time."""
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise FhirError.of(400, "invalid", "POST to the base takes a batch or transaction Bundle")
     kind = bundle.get("type")
@@ -375,7 +391,7 @@ def process(
     if problems := check_resource(shell):
         raise FhirError(400, problems)
     if kind == "transaction":
-        return transaction(store, bundle, base, representation, lenient)
+        return transaction(store, bundle, base, representation, lenient, validated)
     return batch(store, bundle, base, representation, lenient)
 
 

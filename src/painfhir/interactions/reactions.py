@@ -14,12 +14,14 @@ Two rules keep reactions predictable:
   are reported as the write's `related` versions.
 - Inside a Bundle, reactions wait until every entry is written (`deferred`), so a check
   sees the whole Bundle — the naloxone prescribed next to the opioid, the Coverage sent with
-  the referral — whatever the entries' order.
+  the referral — whatever the entries' order. A reaction that looks at a whole group rather
+  than at the one resource written (`OncePer`: the intake check of a patient's referrals)
+  runs once per group in a Bundle, after the group's last write, not once per entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -30,6 +32,20 @@ from painfhir.store import StoredVersion, WriteSession
 
 Reaction = Callable[[WriteSession, StoredVersion, dict[str, Any]], list[Issue]]
 ReactionsFor = Callable[[str], tuple[Reaction, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class OncePer:
+    """A reaction that, in a Bundle, needs to run only once for all the writes that `group`
+    puts in one group (None: no group, it runs for that write alone)."""
+
+    group: Callable[[dict[str, Any]], str | None]
+    reaction: Reaction
+
+    def __call__(
+        self, session: WriteSession, version: StoredVersion, resource: dict[str, Any]
+    ) -> list[Issue]:
+        return self.reaction(session, version, resource)
 
 
 def _no_reactions(res_type: str) -> tuple[Reaction, ...]:
@@ -85,15 +101,43 @@ def react(session: WriteSession, version: StoredVersion, resource: dict[str, Any
     return reacted
 
 
-def _run(pending: _Pending) -> None:
+def _run(pending: _Pending, reactions: Sequence[Reaction] | None = None) -> None:
+    """Run `reactions` (by default all of the written type's) on one write."""
+    if reactions is None:
+        reactions = _installed[0](pending.version.res_type)
     token = _reacting.set(pending.reacted)
     try:
-        for reaction in _installed[0](pending.version.res_type):
+        for reaction in reactions:
             pending.reacted.issues.extend(
                 reaction(pending.session, pending.version, pending.resource)
             )
     finally:
         _reacting.reset(token)
+
+
+def _group_of(reaction: Reaction, pending: _Pending) -> tuple[Reaction, str] | None:
+    if not isinstance(reaction, OncePer):
+        return None
+    group = reaction.group(pending.resource)
+    return None if group is None else (reaction, group)
+
+
+def _run_all(waiting: list[_Pending]) -> None:
+    """The waiting writes' reactions in write order; a `OncePer` reaction only at the last
+    write of its group."""
+    plans = [_installed[0](pending.version.res_type) for pending in waiting]
+    last: dict[tuple[Reaction, str], int] = {}
+    for index, (pending, reactions) in enumerate(zip(waiting, plans, strict=True)):
+        for reaction in reactions:
+            if (key := _group_of(reaction, pending)) is not None:
+                last[key] = index
+    for index, (pending, reactions) in enumerate(zip(waiting, plans, strict=True)):
+        runs = [
+            reaction
+            for reaction in reactions
+            if (key := _group_of(reaction, pending)) is None or last[key] == index
+        ]
+        _run(pending, runs)
 
 
 @contextmanager
@@ -106,5 +150,4 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _waiting.reset(token)
-    for pending in waiting:
-        _run(pending)
+    _run_all(waiting)

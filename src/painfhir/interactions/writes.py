@@ -47,9 +47,21 @@ def _single_match(
     return found[0] if found else None
 
 
+def _unchanged(current: StoredVersion, resource: dict[str, Any]) -> bool:
+    """Would storing `resource` give the current version again, byte for byte (the server's
+    versionId and lastUpdated aside)?"""
+    again = stamped(resource, current.res_id, current.version, current.last_updated)
+    return again == current.content
+
+
 def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: str) -> Written:
     res_type = resource["resourceType"]
     current = session.current(res_type, res_id)
+    # An update that changes nothing keeps the current version (200, its ETag): senders
+    # that resend whole packages — the same Practitioners and Organizations with every HL7 v2
+    # referral — would otherwise pile up identical versions, index rows and notifications.
+    if current is not None and not current.deleted and _unchanged(current, resource):
+        return Written(200, current)
     version = current.version + 1 if current else 1
     content = stamped(resource, res_id, version, session.now)
     stored = session.put(res_type, res_id, version, method, content, index_rows(resource))

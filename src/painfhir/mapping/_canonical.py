@@ -46,3 +46,9 @@ def received_referral_task(
         "requester": requester,
         "owner": owner,
     }
+
+
+def referral_task_criteria(placer: Json) -> str:
+    """The referral Task's search by the placer identifier it carries: how a mapping adds
+    the Task only when the referral has none yet, and finds it again (REF^I14)."""
+    return f"identifier={placer['system']}|{placer['value']}"

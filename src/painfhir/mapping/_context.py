@@ -1,7 +1,8 @@
 """What mapping rules work with: the source, the module's ConceptMaps, deterministic ids,
 and the transaction Bundle they fill.
 
-Each resource a rule adds becomes a PUT entry (`Type/<id>`) with the fullUrl
+Each resource a rule adds becomes a PUT entry (`Type/<id>`) — or, for what the receiver
+goes on to change (the referral Task), a conditional create — with the fullUrl
 `urn:uuid:<id>`, and other resources refer to it by that fullUrl, so the references resolve
 within the Bundle and a store turns them into `Type/<id>` on the way in.
 """
@@ -38,18 +39,25 @@ class MappingContext:
         segments is one Practitioner)."""
         return self.add_entry(resource, "PUT", f"{resource['resourceType']}/{resource['id']}")
 
-    def add_entry(self, resource: dict[str, Any], method: str, url: str) -> dict[str, str]:
+    def add_if_none_exist(self, resource: dict[str, Any], criteria: str) -> dict[str, str]:
+        """Put `resource` in the Bundle as a conditional create: stored only when nothing
+        matches `criteria` (a search on its business identifier), so a message sent again
+        never overwrites what the receiver has made of it since. A new one gets a server id;
+        its references still go by the fullUrl."""
+        return self.add_entry(resource, "POST", resource["resourceType"], criteria)
+
+    def add_entry(
+        self, resource: dict[str, Any], method: str, url: str, if_none_exist: str | None = None
+    ) -> dict[str, str]:
         """An entry of any method: a PATCH carries its JSON Patch as a Binary `resource`."""
         full_url = f"urn:uuid:{resource['id']}"
-        if url not in self._full_urls:
-            self._full_urls[url] = full_url
-            self.entries.append(
-                {
-                    "fullUrl": full_url,
-                    "resource": resource,
-                    "request": {"method": method, "url": url},
-                }
-            )
+        key = url if if_none_exist is None else f"{url}?{if_none_exist}"
+        if key not in self._full_urls:
+            self._full_urls[key] = full_url
+            request = {"method": method, "url": url}
+            if if_none_exist is not None:
+                request["ifNoneExist"] = if_none_exist
+            self.entries.append({"fullUrl": full_url, "resource": resource, "request": request})
         if self.recorder is not None:
             self.recorder.on_resource(resource)
         return {"reference": full_url}

@@ -32,8 +32,11 @@ class _Batch:
 
 
 class GroupCommit:
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], committed: Callable[[], None]
+    ) -> None:
         self._connect = connect
+        self._committed = committed  # told after every commit
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._queue_lock = threading.Lock()
@@ -90,7 +93,10 @@ class GroupCommit:
         with self._turn() as db:
             if self._batch is not None:
                 self._commit(db, self._batch)
-            yield db
+            try:
+                yield db
+            finally:
+                self._committed()  # autocommit statements commit on their own
 
     def _join(self, db: sqlite3.Connection) -> _Batch:
         if self._batch is None:
@@ -116,6 +122,7 @@ class GroupCommit:
         self._batch = None
         try:
             db.execute("COMMIT")
+            self._committed()
         except BaseException as exc:
             batch.error = exc
             if db.in_transaction:

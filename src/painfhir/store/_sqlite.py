@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+from painfhir.store._checkpoints import Checkpointer
 from painfhir.store._deliveries import DeliveryQueue
 from painfhir.store._group_commit import GroupCommit
 from painfhir.store._message_log import MessageLog
@@ -40,8 +41,9 @@ class SQLiteStore(SqlReads):
         # One writer at a time in this process, on one connection, committing in groups:
         # waiting on a lock is cheaper than SQLite's busy-retry sleeps. Other processes are
         # held off by BEGIN IMMEDIATE and busy_timeout.
-        self._writes = GroupCommit(self._connect)
         self._connections: list[sqlite3.Connection] = []
+        self._checkpoints = Checkpointer(self._open)
+        self._writes = GroupCommit(self._connect, self._checkpoints.committed)
         self.messages = MessageLog(self._reader, self._log_writer)
         # one writer at a time, so a claim needs no row locks
         self.deliveries = DeliveryQueue(self._reader, self._writes.write)
@@ -55,14 +57,19 @@ class SQLiteStore(SqlReads):
     def pending_migrations(self) -> list[Migration]:
         return pending(self, self.backend)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout = 30000")  # first: switching to WAL may wait too
         db.execute("PRAGMA journal_mode = WAL")
         # NORMAL in WAL mode: a commit survives a crash of the process; only an OS crash or
         # power loss can lose the last commits.
         db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA cache_size = -65536")
+        db.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer's thread does it
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        db = self._open()
         self._connections.append(db)
         return db
 
@@ -112,6 +119,7 @@ class SQLiteStore(SqlReads):
 
     def close(self) -> None:
         """Close every thread's connection; the store must not be used afterwards."""
+        self._checkpoints.close()
         for db in self._connections:
             db.close()
         self._connections.clear()

@@ -6,6 +6,9 @@ all, in the order the parts are given to `_merged`."""
 from __future__ import annotations
 
 from painfhir.interactions.reactions import Reaction
+from painfhir.workflow.careplan import CARE_PLAN_REACTIONS
+from painfhir.workflow.careteam import CARE_TEAM_REACTIONS
+from painfhir.workflow.consultation import CONSULTATION_REACTIONS
 from painfhir.workflow.opioids import OPIOID_REACTIONS
 from painfhir.workflow.referral import REFERRAL_REACTIONS
 
@@ -20,7 +23,13 @@ def _merged(*parts: Reactions) -> Reactions:
     return merged
 
 
-REACTIONS = _merged(REFERRAL_REACTIONS, OPIOID_REACTIONS)
+REACTIONS = _merged(
+    REFERRAL_REACTIONS,
+    OPIOID_REACTIONS,
+    CONSULTATION_REACTIONS,
+    CARE_TEAM_REACTIONS,
+    CARE_PLAN_REACTIONS,
+)
 
 
 def reactions_for(res_type: str) -> tuple[Reaction, ...]:

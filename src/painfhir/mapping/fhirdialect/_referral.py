@@ -11,6 +11,7 @@ from painfhir.mapping._canonical import (
     REFERRAL_CATEGORY,
     REFERRAL_PROFILE,
     received_referral_task,
+    referral_task_criteria,
 )
 from painfhir.mapping._context import FhirContext
 from painfhir.mapping._errors import MissingSourceError
@@ -62,17 +63,17 @@ def map_referral(ctx: FhirContext) -> None:
     referral = _canonical_request(ctx, carrier, request, chronic_pain)
     focus = ctx.add(referral)
     placer = referral["identifier"][0]
-    ctx.add(
-        received_referral_task(
-            ctx.resource_id("Task", f"{placer['system']}|{placer['value']}"),
-            placer,
-            focus,
-            referral["subject"],
-            _message_time(source) or referral["authoredOn"],
-            referral["requester"],
-            _owner(carrier, request, referral),
-        )
+    task = received_referral_task(
+        ctx.resource_id("Task", f"{placer['system']}|{placer['value']}"),
+        placer,
+        focus,
+        referral["subject"],
+        _message_time(source) or referral["authoredOn"],
+        referral["requester"],
+        _owner(carrier, request, referral),
     )
+    # The clinic moves the Task on from 2.0; a resent or updated referral must not put it back.
+    ctx.add_if_none_exist(task, referral_task_criteria(placer))
 
 
 def _referral_request(source: SourceBundle) -> SourceResource:

@@ -15,6 +15,7 @@ from painfhir.mapping._canonical import (
     REFERRAL_CATEGORY,
     REFERRAL_PROFILE,
     received_referral_task,
+    referral_task_criteria,
 )
 from painfhir.mapping._context import Hl7v2Context
 from painfhir.mapping.hl7v2 import Terser
@@ -99,7 +100,10 @@ def add_referral(ctx: Hl7v2Context, referral: Referral) -> Json:
     put(request, "supportingInfo", referral.supporting_info)
     put(request, "note", referral.notes)
     request_ref = ctx.add(request)
-    ctx.add(_task(ctx, referral, request_ref, key))
+    # The clinic moves the Task on from 2.0; a resent or updated referral must not put it back.
+    ctx.add_if_none_exist(
+        _task(ctx, referral, request_ref, key), referral_task_criteria(referral.placer)
+    )
     return request_ref
 
 
@@ -121,7 +125,6 @@ def request_cancellation(ctx: Hl7v2Context, placer: Json) -> None:
     Task's status changes, so the entry is a PATCH: the clinic's own data on the Task
     (owner, notes, outputs) stays as it is. Whether 5.2 may follow the Task's current
     state is the workflow's decision when the PATCH is applied."""
-    task_id = ctx.resource_id("Task", referral_key(placer))
     operations = [
         {"op": "replace", "path": "/status", "value": "in-progress"},
         {
@@ -136,7 +139,7 @@ def request_cancellation(ctx: Hl7v2Context, placer: Json) -> None:
         "contentType": "application/json-patch+json",
         "data": base64.b64encode(orjson.dumps(operations)).decode("ascii"),
     }
-    ctx.add_entry(patch, method="PATCH", url=f"Task/{task_id}")
+    ctx.add_entry(patch, method="PATCH", url=f"Task?{referral_task_criteria(placer)}")
 
 
 def referral_code(ctx: Hl7v2Context, read: Terser, type_path: str, text_path: str) -> Json:

@@ -31,6 +31,7 @@ __all__ = [
     "Resolver",
     "bundle_resolver",
     "claimed_profiles",
+    "default_guide",
     "validate_against_profile",
     "validate_claimed_profiles",
 ]

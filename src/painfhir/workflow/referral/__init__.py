@@ -6,7 +6,7 @@ Pure parts (resources in, resources out): `BusinessStatus`, `MOVES`, `check_move
 session: `run_referral_operation` and the reactions in `REFERRAL_REACTIONS`.
 """
 
-from painfhir.interactions.reactions import Reaction
+from painfhir.interactions.reactions import OncePer, Reaction
 from painfhir.workflow.referral._actor import ACTOR_HEADER, Actor, actor_from_header
 from painfhir.workflow.referral._arrival import (
     REFERRAL_PROFILE,
@@ -29,8 +29,13 @@ from painfhir.workflow.referral._operations import (
     ReferralCall,
     run_referral_operation,
 )
+from painfhir.workflow.referral._parameters import OperationInput
 from painfhir.workflow.referral._plain_writes import on_task_written
-from painfhir.workflow.referral._reactions import on_package_written, on_referral_written
+from painfhir.workflow.referral._reactions import (
+    on_package_written,
+    on_referral_written,
+    patient_of,
+)
 from painfhir.workflow.referral._referral_package import ReferralPackage
 from painfhir.workflow.referral._states import (
     BUSINESS_STATUS_SYSTEM,
@@ -56,7 +61,8 @@ _PACKAGE_TYPES = (
 REFERRAL_REACTIONS: dict[str, tuple[Reaction, ...]] = {
     "ServiceRequest": (on_referral_written,),
     "Task": (on_task_written,),
-    **{res_type: (on_package_written,) for res_type in _PACKAGE_TYPES},
+    # A Bundle with the referral and its package rechecks each patient's referrals once.
+    **{res_type: (OncePer(patient_of, on_package_written),) for res_type in _PACKAGE_TYPES},
 }
 
 __all__ = [
@@ -72,6 +78,7 @@ __all__ = [
     "BusinessStatus",
     "IntakeFinding",
     "Move",
+    "OperationInput",
     "ReferralCall",
     "ReferralPackage",
     "Side",

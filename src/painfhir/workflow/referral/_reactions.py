@@ -80,7 +80,7 @@ def on_referral_written(
     return [_summary(written.version.res_id, findings, started=True)]
 
 
-def _patient_of(resource: Json) -> str | None:
+def patient_of(resource: Json) -> str | None:
     for element in ("beneficiary", "subject", "patient"):
         target = local_reference(resource.get(element))
         if target is not None and target[0] == "Patient":
@@ -92,7 +92,7 @@ def on_package_written(
     session: WriteSession, version: StoredVersion, resource: Json
 ) -> list[Issue]:
     """Re-run the intake check of the patient's open referrals: part of a package changed."""
-    patient = _patient_of(resource)
+    patient = patient_of(resource)
     if patient is None:
         return []
     fulfil = f"{TASK_CODE_SYSTEM}|fulfill"

@@ -1,0 +1,15 @@
+"""The code systems and profiles care plans from pathways are written in."""
+
+PAINFHIR = "http://painfhir.org/fhir"
+CARE_PLAN_PROFILE = f"{PAINFHIR}/StructureDefinition/pain-care-plan"
+TREATMENT_REQUEST_PROFILE = f"{PAINFHIR}/StructureDefinition/pain-treatment-request"
+MEDICATION_REQUEST_PROFILE = f"{PAINFHIR}/StructureDefinition/pain-medication-request"
+MODALITY_EXTENSION = f"{PAINFHIR}/StructureDefinition/pain-modality"
+MODALITY_SYSTEM = f"{PAINFHIR}/CodeSystem/pain-modality"
+CHRONIC_PAIN_CONDITION_PROFILE = f"{PAINFHIR}/StructureDefinition/chronic-pain-condition"
+CHRONIC_PAIN_CONDITIONS = f"{PAINFHIR}/ValueSet/chronic-pain-conditions"
+OPIOID_ANALGESICS = f"{PAINFHIR}/ValueSet/opioid-analgesics"
+
+NUCC = "http://nucc.org/provider-taxonomy"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
