@@ -1,6 +1,6 @@
 """The clinic's side after the consultation, over HTTP: the MDT from PractitionerRoles, the
-care plan (from a pathway with `PlanDefinition/{id}/$apply` when the server offers it) and
-an opioid prescription with its warnings."""
+care plan from a shipped pathway (`PlanDefinition/{id}/$apply`) and an opioid prescription
+with its warnings."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ Json = dict[str, Any]
 NUCC = "http://nucc.org/provider-taxonomy"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 CLINIC = "Organization/painfhir-clinic"
+OPIOID_FINDINGS = "http://painfhir.org/fhir/CodeSystem/opioid-safety-finding"
 MDT_ROLES = {
     "pain physician": "207LP2900X",
     "physical therapist": "225100000X",
@@ -67,41 +68,27 @@ def assembled_team(clinic: Party, patient_id: str, condition: str) -> Json:
     return team
 
 
-def _pathway_ids(party: Party) -> set[str]:
-    bundle = party.get("/PlanDefinition?_elements=id&_count=50")
-    return {entry["resource"]["id"] for entry in bundle.get("entry", [])}
-
-
 def care_plan(clinic: Party, patient_id: str, team_id: str, referral: str, pathway: str) -> str:
-    """A CarePlan from the pathway when `$apply` is offered; otherwise written directly."""
-    if pathway in _pathway_ids(clinic):
-        applied = clinic.send(
-            "POST",
-            f"/PlanDefinition/{pathway}/$apply",
-            {
-                "resourceType": "Parameters",
-                "parameter": [
-                    parameter("subject", valueReference={"reference": f"Patient/{patient_id}"}),
-                    parameter("careTeam", valueReference={"reference": f"CareTeam/{team_id}"}),
-                    parameter("referral", valueReference={"reference": referral}),
-                ],
-            },
-        )
-        assert applied.status_code in (200, 201), applied.text
-        plan: Json = applied.json()
-        assert plan["resourceType"] == "CarePlan" and plan["status"] == "draft"
-        assert plan["careTeam"] == [{"reference": f"CareTeam/{team_id}"}]
-        return f"CarePlan/{plan['id']}"
-    written = {
-        "resourceType": "CarePlan",
-        "status": "active",
-        "intent": "plan",
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "careTeam": [{"reference": f"CareTeam/{team_id}"}],
-    }
-    created = clinic.send("POST", "/CarePlan", written)
-    assert created.status_code == 201, created.text
-    return f"CarePlan/{created.json()['id']}"
+    """The draft CarePlan `$apply` makes from the shipped pathway."""
+    applied = clinic.send(
+        "POST",
+        f"/PlanDefinition/{pathway}/$apply",
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                parameter("subject", valueReference={"reference": f"Patient/{patient_id}"}),
+                parameter("careTeam", valueReference={"reference": f"CareTeam/{team_id}"}),
+                parameter("referral", valueReference={"reference": referral}),
+            ],
+        },
+    )
+    assert applied.status_code == 201, applied.text
+    plan: Json = applied.json()
+    assert plan["resourceType"] == "CarePlan" and plan["status"] == "draft"
+    assert plan["careTeam"] == [{"reference": f"CareTeam/{team_id}"}]
+    assert plan["instantiatesCanonical"][0].endswith(f"/PlanDefinition/{pathway}")
+    assert plan["subject"] == {"reference": f"Patient/{patient_id}"}
+    return f"CarePlan/{plan['id']}"
 
 
 def oxycodone(patient_id: str, tablets: int, times_a_day: int) -> Json:
@@ -127,7 +114,9 @@ def oxycodone(patient_id: str, tablets: int, times_a_day: int) -> Json:
 
 
 def prescribed_with_warnings(clinic: Party, patient_id: str) -> Json:
-    """An opioid at 60 MME/d: the answer links the DetectedIssue that holds the warnings."""
+    """An opioid at 60 MME/d, with no naloxone and no PDMP review on file: the answer links
+    the DetectedIssue that holds those warnings — and no other, since the care plan's
+    non-opioid therapies are planned (docs/opioid-safety.md)."""
     created = clinic.send("POST", "/MedicationRequest", oxycodone(patient_id, 1, 4))
     assert created.status_code == 201, created.text
     linked = re.findall(r"/(DetectedIssue/[^/>]+)/_history/\d+>", created.headers.get("link", ""))
@@ -135,6 +124,14 @@ def prescribed_with_warnings(clinic: Party, patient_id: str) -> Json:
     issue = clinic.get(f"/{linked[0]}")
     assert issue["implicated"][0]["reference"] == f"MedicationRequest/{created.json()['id']}"
     assert "60 MME/d" in issue["detail"]
+    warnings = {
+        coding["code"]
+        for evidence in issue["evidence"]
+        for concept in evidence["code"]
+        for coding in concept["coding"]
+        if coding["system"] == OPIOID_FINDINGS
+    }
+    assert warnings == {"mme-50", "no-naloxone", "no-pdmp-review"}
     mme = clinic.get(f"/Patient/{patient_id}/$mme")
     total = next(p for p in mme["parameter"] if p["name"] == "total")
     assert total["valueQuantity"]["value"] == 60

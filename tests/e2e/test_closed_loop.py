@@ -65,6 +65,11 @@ def test_a_ref_i12_over_mllp_through_the_whole_loop(
     task = entry["resource"]
     assert business_status(task) == "2.0"
     assert task["identifier"][0]["value"] == "REF-2026-0042"
+    # The referrer is reached through the role's practitioner, the MRI report (CPT 72148)
+    # is prior imaging, G89.29 shows chronicity, the PR1 is prior treatment; but NSAIDs
+    # are named in the text only, and the message's IN1 is shifted by one field from
+    # IN1-12, so the plan reads as expired on 2026-01-01 (IN1-13).
+    assert findings(task) == ["coverage-not-active", "missing-medication-list"]
     through_the_clinic(ehr, clinic, task["id"], "chronic-low-back-pain")
 
     # The EHR sends the referral again, updated: the clinic's Task stays where it is.

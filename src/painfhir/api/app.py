@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from painfhir import __version__, workflow
 from painfhir.api import hl7v2, ingest, notifications, operations, resources, system, transform
+from painfhir.api.acting import ActingMiddleware
 from painfhir.api.negotiation import FHIR_JSON
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.add_exception_handler(FhirError, _on_fhir_error)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(ActingMiddleware)
     # Plain Starlette routes: painfhir reads raw bodies and writes raw bytes, so FastAPI's
     # per-request parameter machinery would be pure overhead on the hot read path.
     app.router.routes.extend(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import itertools
 from typing import Any
 
@@ -15,6 +17,7 @@ from painfhir.workflow.careplan import (
     PlanContext,
     apply_pathway,
     is_opioid,
+    request_status,
     shipped_templates,
 )
 from tests.workflow.careplan.patients import ROLES, care_team, condition, patient
@@ -26,6 +29,8 @@ NEUROPATHIC = ("247398009", "Neuropathic pain")
 CRPS = ("128200000", "Complex regional pain syndrome")
 FIBROMYALGIA = ("203082005", "Fibromyalgia")
 CHRONIC_PAIN = ("82423001", "Chronic pain")
+CHRONIC_NECK = ("1121000119107", "Chronic neck pain")
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 
 def pathway(plan_id: str) -> Pathway:
@@ -49,6 +54,20 @@ def context(
         new_id=lambda: next(ids),
         **given,
     )
+
+
+def procedures(applied: AppliedPlan) -> list[str]:
+    return [c for c in codes(applied, "ServiceRequest") if c.startswith("6")]
+
+
+def coded_in_icd10cm(plan_id: str, *icd_codes: str) -> AppliedPlan:
+    """The pathway applied to a patient whose chronic pain is coded in ICD-10-CM."""
+    applied = context(*[CHRONIC_PAIN] * len(icd_codes))
+    conditions = tuple(
+        {**c, "code": {"coding": [{"system": ICD10CM, "code": code}]}}
+        for c, code in zip(applied.conditions, icd_codes, strict=True)
+    )
+    return apply_pathway(pathway(plan_id), dataclasses.replace(applied, conditions=conditions))
 
 
 def codes(applied: AppliedPlan, res_type: str) -> list[str]:
@@ -239,3 +258,87 @@ def test_no_chronic_pain_condition_is_refused() -> None:
     with pytest.raises(FhirError) as refused:
         apply_pathway(pathway("chronic-pain"), context())
     assert refused.value.status == 422
+
+
+@pytest.mark.parametrize("plan_id", ["chronic-low-back-pain", "chronic-pain"])
+@pytest.mark.parametrize(
+    "icd_code",
+    ["M54.2", "M54.12", "M54.13", "M54.14", "M51.12", "M51.14", "M47.812", "M96.1"],
+)
+def test_neck_and_thoracic_pain_get_no_lumbar_procedures(plan_id: str, icd_code: str) -> None:
+    lumbar = {"64483", "64493", "64635"}
+    assert not lumbar & set(procedures(coded_in_icd10cm(plan_id, icd_code)))
+    neck = apply_pathway(pathway(plan_id), context(CHRONIC_NECK))
+    assert not lumbar & set(procedures(neck))
+
+
+@pytest.mark.parametrize(
+    ("icd_code", "lumbar"),
+    [
+        ("M54.16", ["64483"]),
+        ("M54.17", ["64483"]),
+        ("M51.16", ["64483"]),
+        ("M54.41", ["64483"]),
+        ("M54.50", ["64493", "64635"]),
+        ("M47.816", ["64493", "64635"]),
+        ("M47.817", ["64493", "64635"]),
+    ],
+)
+def test_lumbar_codes_get_lumbar_procedures(icd_code: str, lumbar: list[str]) -> None:
+    assert procedures(coded_in_icd10cm("chronic-low-back-pain", icd_code)) == lumbar
+
+
+@pytest.mark.parametrize(
+    ("icd_code", "cervical"),
+    [
+        ("M54.2", ["64490"]),
+        ("M47.812", ["64490"]),
+        ("M54.12", ["62321"]),
+        ("M50.121", ["62321"]),
+        ("M54.14", []),  # thoracic: no procedure from the pathway, the physician decides
+    ],
+)
+def test_the_generic_pathway_offers_cervical_procedures_for_neck_pain(
+    icd_code: str, cervical: list[str]
+) -> None:
+    assert procedures(coded_in_icd10cm("chronic-pain", icd_code)) == cervical
+    neck = apply_pathway(pathway("chronic-pain"), context(CHRONIC_NECK))
+    assert procedures(neck) == ["64490"]
+    assert neck.requests[-1]["bodySite"][0]["coding"][0]["code"] == "122494005"
+
+
+def test_radiofrequency_ablation_waits_on_hold_for_the_medial_branch_block() -> None:
+    applied = apply_pathway(pathway("chronic-low-back-pain"), context(LOW_BACK))
+    by_code = {r["code"]["coding"][0]["code"]: r for r in applied.requests if "code" in r}
+    block, ablation = by_code["64493"], by_code["64635"]
+    assert (block["status"], ablation["status"]) == ("draft", "on-hold")
+    assert ablation["supportingInfo"] == [
+        {"reference": f"ServiceRequest/{block['id']}", "display": "Lumbar medial branch block"}
+    ]
+    assert "Lumbar medial branch block" in ablation["note"][-1]["text"]
+    assert {r["status"] for r in applied.requests if r is not ablation} == {"draft"}
+    assert not has_errors(validate(ablation))
+
+
+def test_a_request_whose_prerequisite_is_not_in_the_plan_stays_on_hold() -> None:
+    low_back = pathway("chronic-low-back-pain")
+    plan = copy.deepcopy(low_back.plan)
+    procedures_group = plan["action"][-1]
+    procedures_group["action"] = [
+        a for a in procedures_group["action"] if a["id"] != "lumbar-medial-branch-block"
+    ]
+    applied = apply_pathway(Pathway(plan, low_back.activities), context(LOW_BACK))
+    ablation = applied.requests[-1]
+    assert (ablation["code"]["coding"][0]["code"], ablation["status"]) == ("64635", "on-hold")
+    assert "supportingInfo" not in ablation
+    assert "a clinician releases it" in ablation["note"][-1]["text"]
+
+
+def test_completing_the_plan_completes_no_request() -> None:
+    assert request_status("completed", "ServiceRequest", "active") == "revoked"
+    assert request_status("completed", "MedicationRequest", "active") is None
+    assert request_status("completed", "ServiceRequest", "on-hold") == "revoked"
+    assert request_status("active", "ServiceRequest", "on-hold") is None
+    for res_type in ("ServiceRequest", "MedicationRequest"):
+        for status in ("draft", "active", "on-hold"):
+            assert request_status("completed", res_type, status) != "completed"

@@ -63,6 +63,17 @@ def patient_with_mdt(client: httpx.Client) -> str:
     return key
 
 
+def code_of(request: Json) -> str:
+    concept = request.get("code") or request["medicationCodeableConcept"]
+    code: str = concept["coding"][0]["code"]
+    return code
+
+
+def statuses(requests: list[Json]) -> dict[str, str]:
+    """Each request's status by its code (CPT, RxNorm); CBT appears twice, alike."""
+    return {code_of(r): r["status"] for r in requests}
+
+
 def requests_of(client: httpx.Client, plan: Json) -> list[Json]:
     return [get(client, f"/{a['reference']['reference']}") for a in plan["activity"]]
 
@@ -97,16 +108,17 @@ def test_a_care_plan_from_apply_to_completion(client: httpx.Client) -> None:
         plan["goal"]
     )
     requests = requests_of(client, plan)
-    assert {r["status"] for r in requests} == {"draft"}
+    assert statuses(requests) == {c: "draft" for c in statuses(requests)} | {"64635": "on-hold"}
     assert {"ServiceRequest", "MedicationRequest"} == {r["resourceType"] for r in requests}
     goals = [get(client, f"/{g['reference']}") for g in plan["goal"]]
     for resource in [plan, *requests, *goals]:
         assert not has_errors(validate(resource)), resource
 
-    # activate: the draft requests become active with it
+    # activate: the draft requests become active with it; the ablation waits for the block
     active = put(client, {**plan, "status": "active"})
     assert active["meta"]["versionId"] == "2"
-    assert {r["status"] for r in requests_of(client, plan)} == {"active"}
+    after = statuses(requests_of(client, plan))
+    assert after == {c: "active" for c in after} | {"64635": "on-hold"}
 
     # revise: a plain PUT, kept as a version
     put(client, {**active, "description": "Revised after the MDT meeting"})
@@ -122,14 +134,35 @@ def test_a_care_plan_from_apply_to_completion(client: httpx.Client) -> None:
         assert [e["resource"]["id"] for e in found["entry"]] == [plan["id"]], query
     assert "entry" not in get(client, f"/CarePlan?patient={key}&status=draft")
 
-    # complete: the outstanding requests are completed
+    # the block done: the ablation that waited for it is released, in the same write
+    block = next(r for r in requests_of(client, plan) if code_of(r) == "64493")
+    put(client, {**block, "status": "completed"})
+    released = statuses(requests_of(client, plan))
+    assert (released["64493"], released["64635"]) == ("completed", "active")
+
+    # complete: nothing is marked done that was not; unperformed orders are withdrawn
     revised = get(client, f"/CarePlan/{plan['id']}")
     put(
         client,
         {**revised, "status": "completed", "period": {**plan["period"], "end": "2027-05-18"}},
     )
-    assert {r["status"] for r in requests_of(client, plan)} == {"completed"}
+    ended = requests_of(client, plan)
+    assert statuses(ended) == {
+        code_of(r): "revoked" if r["resourceType"] == "ServiceRequest" else "active" for r in ended
+    } | {"64493": "completed"}
+    withdrawn = [r for r in ended if r["status"] == "revoked"]
+    assert all("Not performed" in r["note"][-1]["text"] for r in withdrawn)
+    for resource in ended:
+        assert not has_errors(validate(resource)), resource
     assert len(get(client, f"/CarePlan?patient={key}&status=completed")["entry"]) == 1
+
+
+def test_a_prerequisite_completed_in_a_draft_plan_releases_nothing(client: httpx.Client) -> None:
+    key = patient_with_mdt(client)
+    plan = parse_json(apply(client, "chronic-low-back-pain", subject=f"Patient/{key}").content)
+    block = next(r for r in requests_of(client, plan) if code_of(r) == "64493")
+    put(client, {**block, "status": "completed"})
+    assert statuses(requests_of(client, plan))["64635"] == "on-hold"
 
 
 def test_a_draft_plan_withdrawn_revokes_its_requests(client: httpx.Client) -> None:

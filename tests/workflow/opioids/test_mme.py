@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from painfhir.workflow.opioids import Factors, prescription_mme, total_mme
+from painfhir.workflow.opioids import (
+    Factors,
+    PatientRecord,
+    opioid_prescriptions,
+    prescription_mme,
+    total_mme,
+)
 from tests.workflow.opioids.prescriptions import RXNORM, dosage, every, prescription
 
 OXYCODONE_10_TABLET = "1049683"
@@ -426,3 +432,32 @@ def test_the_total_adds_what_can_be_counted() -> None:
         *prescription_mme(prescription(BUPRENORPHINE_10_PATCH, dosage(1, "patch")), {}, "2022"),
     ]
     assert total_mme(found) == Decimal(240)
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        pytest.param("2693196", "oxycodone", id="a branded oxycodone tablet the table lacks"),
+        pytest.param("250485", "pentazocine", id="an opioid the guideline gives no factor"),
+    ],
+)
+def test_a_value_set_opioid_code_the_table_lacks_is_a_warning_not_zero(
+    code: str, name: str
+) -> None:
+    found = _mme(prescription(code, dosage(1, "tablet", every(4))))  # no display, no text
+    assert found.mme is None
+    assert f"{name} product whose strength painfhir's table lacks ({code})" in (found.problem or "")
+
+
+def test_the_2016_methadone_factor_goes_by_the_patients_total_methadone() -> None:
+    morning = prescription(METHADONE_10_TABLET, dosage(15, "mg"), res_id="am")
+    evening = prescription(METHADONE_10_TABLET, dosage(15, "mg"), res_id="pm")
+    record = PatientRecord(patient=None, medication_requests=[morning, evening])
+    found = opioid_prescriptions(record, "2016")
+    assert [(p.daily_dose, p.factor, p.mme) for p in found] == [
+        (Decimal(15), Decimal(8), Decimal(120)),
+        (Decimal(15), Decimal(8), Decimal(120)),
+    ]
+    assert total_mme(found) == Decimal(240)
+    assert found[0].note == "CDC 2016 methadone factor 8 for the patient's 30 mg/d in all"
+    assert total_mme(opioid_prescriptions(record, "2022")) == Decimal(141)

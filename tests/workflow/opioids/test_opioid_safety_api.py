@@ -257,3 +257,102 @@ def test_mme_operation_refusals(client: httpx.Client, url: str, status: int) -> 
     answer = client.get(url.format(id=_new_patient(client)))
     assert answer.status_code == status
     assert json_of(answer)["resourceType"] == "OperationOutcome"
+
+
+def _issue_of(client: httpx.Client, issue_ref: str) -> Json:
+    issue: Json = json_of(client.get(f"/{issue_ref}"))
+    return issue
+
+
+def test_later_writes_re_check_the_review_and_keep_the_mitigation(client: httpx.Client) -> None:
+    patient_id = _new_patient(client)
+    created = send(client, "POST", "/MedicationRequest", _rx(OXYCODONE_10, patient_id, 2, 4))
+    [issue_ref] = _related(created)
+    issue = _issue_of(client, issue_ref)
+    mitigation = {
+        "action": {"text": "Dose justified: post-surgical flare, taper planned in 4 weeks"},
+        "date": "2026-11-20",
+        "author": {"display": "Dr. Lee"},
+    }
+    acknowledged = send(client, "PUT", f"/{issue_ref}", {**issue, "mitigation": [mitigation]})
+    assert acknowledged.status_code == 200, acknowledged.text
+
+    naloxone = send(client, "POST", "/MedicationRequest", _rx(NALOXONE_NASAL_4MG, patient_id, 1, 1))
+    assert _related(naloxone) == [issue_ref]
+    issue = _issue_of(client, issue_ref)
+    assert issue["meta"]["versionId"] == "3"
+    assert _finding_codes(issue) == ["mme-90", "no-non-opioid-therapy", "no-pdmp-review"]
+    assert issue["mitigation"] == [mitigation]
+
+    pdmp = send(client, "POST", "/Procedure", _pdmp_review(f"Patient/{patient_id}"))
+    assert _related(pdmp) == [issue_ref]
+    assert _finding_codes(_issue_of(client, issue_ref)) == ["mme-90", "no-non-opioid-therapy"]
+
+    unrelated = send(
+        client,
+        "POST",
+        "/Observation",
+        _pdmp_review(f"Patient/{patient_id}")
+        | {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]},
+        },
+    )
+    assert _related(unrelated) == []
+
+
+def test_stopping_the_benzodiazepine_cancels_the_warning(client: httpx.Client) -> None:
+    subject = f"urn:uuid:{unique()}"
+    opioid = _rx(OXYCODONE_10, "x", 1, 2) | {"subject": {"reference": subject}}
+    naloxone = _rx(NALOXONE_NASAL_4MG, "x", 1, 1) | {"subject": {"reference": subject}}
+    gabapentin = _rx(GABAPENTIN_300, "x", 1, 3) | {"subject": {"reference": subject}}
+    benzodiazepine = _rx("197900", "x", 1, 1) | {"subject": {"reference": subject}}  # lorazepam
+    bundle = _transaction(
+        subject, opioid, naloxone, gabapentin, _pdmp_review(subject), benzodiazepine
+    )
+    entries = json_of(send(client, "POST", "/", bundle))["entry"]
+    patient_id = entries[0]["response"]["location"].split("/")[1]
+    [issue] = [
+        e["resource"]
+        for e in json_of(client.get("/DetectedIssue", params={"patient": patient_id}))["entry"]
+    ]
+    assert _finding_codes(issue) == ["benzodiazepine"]
+    assert issue["meta"]["versionId"] == "1"  # one review per patient per Bundle
+
+    benzo_id = entries[5]["response"]["location"].split("/")[1]
+    stopped = json_of(client.get(f"/MedicationRequest/{benzo_id}")) | {"status": "stopped"}
+    answer = send(client, "PUT", f"/MedicationRequest/{benzo_id}", stopped)
+    assert _related(answer) == [f"DetectedIssue/{issue['id']}"]
+    assert _issue_of(client, f"DetectedIssue/{issue['id']}")["status"] == "cancelled"
+
+
+def test_a_second_opioid_updates_the_first_ones_review(client: httpx.Client) -> None:
+    patient_id = _new_patient(client)
+    first = send(client, "POST", "/MedicationRequest", _rx(OXYCODONE_10, patient_id, 1, 4))
+    [first_issue] = _related(first)
+    assert _issue_of(client, first_issue)["detail"].startswith("60 MME/d.")
+    second = _rx(OXYCODONE_10, patient_id, 1, 4)
+    second["dispenseRequest"]["expectedSupplyDuration"]["value"] = 5
+    added = send(client, "POST", "/MedicationRequest", second)
+    assert first_issue in _related(added)
+    assert _issue_of(client, first_issue)["detail"].startswith("120 MME/d.")
+
+
+def test_mme_operation_states_the_2016_methadone_factor_of_the_patients_total(
+    client: httpx.Client,
+) -> None:
+    patient_id = _new_patient(client)
+    for _ in range(2):
+        send(
+            client,
+            "POST",
+            "/MedicationRequest",
+            _rx(METHADONE_10, patient_id, 1, 1) | {"dosageInstruction": [dosage(15, "mg")]},
+        )
+    parameters = json_of(client.get(f"/Patient/{patient_id}/$mme", params={"factors": "2016"}))
+    assert _parameter(parameters, "total")[0]["valueQuantity"]["value"] == 240
+    for part in _parameter(parameters, "prescription"):
+        found = _parts(part)
+        assert (found["factor"], found["mme"]["value"]) == (8, 120)
+        assert "30 mg/d" in found["factorNote"]

@@ -357,10 +357,79 @@ def test_supply_days(dispense: Json, days: str | None) -> None:
 
 
 def test_an_acute_prescription_is_not_checked() -> None:
-    request = _oxycodone(12, supply_days=7)
+    request = _oxycodone(11, supply_days=7)
     review = review_prescription(request, _record(request, service_requests=[]), TODAY)
     assert review.findings == []
     assert review.notes == ["A 7-day supply (under 28): long-term checks not applied"]
+
+
+def test_90_mme_or_more_is_warned_about_whatever_the_supply() -> None:
+    request = _oxycodone(12, supply_days=7)
+    review = review_prescription(request, _record(request, service_requests=[]), TODAY)
+    assert [f.code for f in review.findings] == ["mme-90"]
+
+
+def test_a_short_prescription_on_top_of_a_long_term_one_is_long_term_use() -> None:
+    ongoing = prescription(OXYCODONE_10, dosage(1, "tablet", every(4)), res_id="ongoing")
+    added = _oxycodone(8, supply_days=5)  # 60 + 60 = 120 MME/d
+    review = review_prescription(added, _record(added, ongoing, service_requests=[]), TODAY)
+    assert review.total == Decimal(120)
+    assert [f.code for f in review.findings] == ["mme-90", "no-non-opioid-therapy"]
+    assert review.notes == [
+        "A 5-day supply, but MedicationRequest/ongoing has a 30-day supply: "
+        "reviewed as long-term opioid use"
+    ]
+
+
+def _text_only(text: str, res_id: str) -> Json:
+    request = prescription(None, dosage(1, "tablet"), res_id=res_id)
+    return {**request, "medicationCodeableConcept": {"text": text}}
+
+
+@pytest.mark.parametrize(
+    "benzodiazepine",
+    [
+        pytest.param(_text_only("Lorazepam 1 mg tablet", "benzo"), id="named in text only"),
+        pytest.param(
+            prescription("4077", dosage(1, "mg"), res_id="benzo"), id="estazolam ingredient"
+        ),
+        pytest.param(
+            prescription("2353", dosage(7.5, "mg"), res_id="benzo"), id="clorazepate ingredient"
+        ),
+        pytest.param(
+            prescription("4501", dosage(15, "mg"), res_id="benzo"), id="flurazepam ingredient"
+        ),
+        pytest.param(
+            prescription("8983", dosage(15, "mg"), res_id="benzo"), id="quazepam ingredient"
+        ),
+    ],
+)
+def test_benzodiazepines_by_ingredient_code_or_name(benzodiazepine: Json) -> None:
+    request = _oxycodone(4)
+    assert _codes(request, _record(request, benzodiazepine)) == ["benzodiazepine"]
+
+
+def _completed_naloxone(authored: str) -> Json:
+    return prescription(
+        NALOXONE_NASAL_4MG,
+        dosage(1, "actuation"),
+        res_id="naloxone",
+        status="completed",
+        authoredOn=authored,
+    )
+
+
+@pytest.mark.parametrize(
+    ("authored", "warned"),
+    [
+        pytest.param("2025-08-14", False, id="dispensed 10 months ago: counts"),
+        pytest.param("2025-05-01", True, id="dispensed 13 months ago: offer again"),
+    ],
+)
+def test_a_completed_naloxone_prescription_counts_for_a_year(authored: str, warned: bool) -> None:
+    request = _oxycodone(4)
+    record = _record(request, medication_requests=[request, _completed_naloxone(authored)])
+    assert ("no-naloxone" in _codes(request, record)) is warned
 
 
 def test_an_unknown_supply_is_checked_as_long_term_and_says_so() -> None:

@@ -32,6 +32,15 @@ def _condition(code: str, **dates: str) -> Json:
 NEUROPATHIC = _condition("247398009", onsetDateTime="2025-01-10")
 LOW_BACK = _condition("278860009")
 MRI = {"resourceType": "DiagnosticReport", "category": [{"coding": [{"code": "RAD"}]}]}
+MRI_BY_CPT = {
+    "resourceType": "DiagnosticReport",
+    "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "72148"}]},
+}
+ROLE = {
+    "resourceType": "PractitionerRole",
+    "id": "r1",
+    "practitioner": {"reference": "Practitioner/d1"},
+}
 NERVE_STUDY = {"resourceType": "DiagnosticReport", "code": {"text": "Nerve conduction study"}}
 PHYSIO = {"resourceType": "Procedure", "status": "completed"}
 MEDICINES = {"resourceType": "MedicationStatement", "status": "active"}
@@ -88,12 +97,31 @@ def _codes(package: ReferralPackage) -> list[str]:
             [], id="since an earlier year shows chronicity",
         ),
         pytest.param(
+            _package(
+                conditions=[_condition("247398009")],
+                note="45-year-old man with low back pain for 2 weeks",
+            ),
+            ["chronicity-not-shown"], id="an age and a short duration do not",
+        ),
+        pytest.param(
+            _package(conditions=[_condition("247398009")], note="No chronic features."),
+            ["chronicity-not-shown"], id="a negated chronic does not",
+        ),
+        pytest.param(
+            _package(conditions=[_condition("247398009")], note="2 year follow-up planned."),
+            ["chronicity-not-shown"], id="a follow-up plan does not",
+        ),
+        pytest.param(
             _package(conditions=[LOW_BACK], records=[MRI, PHYSIO, MEDICINES]),
             [], id="a chronic pain code shows chronicity by itself",
         ),
         pytest.param(
             _package(conditions=[LOW_BACK], records=[PHYSIO, MEDICINES]),
             ["missing-prior-imaging"], id="spinal pain without prior imaging",
+        ),
+        pytest.param(
+            _package(conditions=[LOW_BACK], records=[MRI_BY_CPT, PHYSIO, MEDICINES]),
+            [], id="a report coded with a CPT radiology procedure is prior imaging",
         ),
         pytest.param(
             _package(records=[MRI, PHYSIO, MEDICINES]),
@@ -128,6 +156,14 @@ def _codes(package: ReferralPackage) -> list[str]:
         pytest.param(
             _package(requester={"resourceType": "Practitioner", "id": "d1"}),
             ["referrer-unreachable"], id="a referring practitioner with no telecom",
+        ),
+        pytest.param(
+            _package(requester=ROLE, requester_parties=[DOCTOR]),
+            [], id="a practitioner role reached through its practitioner's telecom",
+        ),
+        pytest.param(
+            _package(requester=ROLE, requester_parties=[{"resourceType": "Practitioner"}]),
+            ["referrer-unreachable"], id="a practitioner role no one of which has a telecom",
         ),
         pytest.param(
             _package(requester=None, request={"requester": None}),

@@ -4,7 +4,8 @@ with its requests and Goals, and the plan's lifecycle carried to its requests.
 
 Pure parts: `apply_pathway` (a `Pathway` and a `PlanContext` in, an `AppliedPlan` out),
 `team_member`, `applies`, `request_status`. Service parts, inside a write session:
-`run_apply`, `install_templates`, and the reaction in `CARE_PLAN_REACTIONS`.
+`run_apply`, `install_templates`, and the reactions in `CARE_PLAN_REACTIONS`: the plan's
+status carried to its requests, and a request completed releasing those that waited for it.
 """
 
 from painfhir.interactions.reactions import Reaction
@@ -15,9 +16,14 @@ from painfhir.workflow.careplan._context import PlanContext
 from painfhir.workflow.careplan._lifecycle import on_care_plan_written, request_status
 from painfhir.workflow.careplan._performers import team_member
 from painfhir.workflow.careplan._requests import is_opioid
+from painfhir.workflow.careplan._sequence import on_request_completed
 from painfhir.workflow.careplan._templates import install_templates, shipped_templates
 
-CARE_PLAN_REACTIONS: dict[str, tuple[Reaction, ...]] = {"CarePlan": (on_care_plan_written,)}
+CARE_PLAN_REACTIONS: dict[str, tuple[Reaction, ...]] = {
+    "CarePlan": (on_care_plan_written,),
+    "ServiceRequest": (on_request_completed,),
+    "MedicationRequest": (on_request_completed,),
+}
 
 __all__ = [
     "CARE_PLAN_REACTIONS",

@@ -25,6 +25,7 @@ from painfhir.workflow.careplan._codes import (
 from painfhir.workflow.careplan._context import PlanContext, reference_to
 from painfhir.workflow.careplan._goals import proposed_goal
 from painfhir.workflow.careplan._requests import planned_request
+from painfhir.workflow.careplan._sequence import hold_dependents
 
 Json = dict[str, Any]
 
@@ -85,13 +86,17 @@ def _activity(request: Json, modality: Json, title: str) -> Json:
     }
 
 
-def _add_group(applied: AppliedPlan, pathway: Pathway, group: Json, context: PlanContext) -> None:
+def _add_group(
+    applied: AppliedPlan, pathway: Pathway, group: Json, context: PlanContext
+) -> list[tuple[Json, Json]]:
+    """Add the group's applicable actions to the plan; each with its request."""
     modality = _modality(group)
     if modality is None:
         raise FhirError.of(
             422, "invalid", f"Action group '{group.get('title')}' names no pain modality (code)"
         )
     conditions = list(context.conditions)
+    done = []
     for action in group.get("action") or []:
         if not applies(action, context.patient, conditions):
             continue
@@ -99,10 +104,22 @@ def _add_group(applied: AppliedPlan, pathway: Pathway, group: Json, context: Pla
             _definition(pathway, action), context, modality, applied.care_plan["id"]
         )
         applied.requests.append(planned.request)
+        done.append((action, planned.request))
         applied.issues.extend(planned.issues)
         applied.care_plan["activity"].append(
             _activity(planned.request, modality, str(action.get("title")))
         )
+    return done
+
+
+def _titles(actions: list[Json]) -> dict[str, str]:
+    """Every action of the pathway, nested ones too, its title by id."""
+    titles = {}
+    for action in actions:
+        if "id" in action:
+            titles[str(action["id"])] = str(action.get("title") or action["id"])
+        titles |= _titles(action.get("action") or [])
+    return titles
 
 
 def _narrative(plan: Json, goals: list[Json], care_plan: Json) -> Json:
@@ -156,8 +173,10 @@ def apply_pathway(pathway: Pathway, context: PlanContext) -> AppliedPlan:
     applied = AppliedPlan(_draft_care_plan(pathway, context))
     applied.goals = [proposed_goal(goal, context) for goal in pathway.plan.get("goal") or []]
     applied.care_plan["goal"] = [reference_to(goal) for goal in applied.goals]
+    done = []
     for group in pathway.plan.get("action") or []:
-        _add_group(applied, pathway, group, context)
+        done += _add_group(applied, pathway, group, context)
+    hold_dependents(done, _titles(pathway.plan.get("action") or []))
     if not applied.care_plan["activity"]:
         raise FhirError.of(422, "business-rule", "No action of the pathway applies to the patient")
     applied.care_plan = {k: v for k, v in applied.care_plan.items() if v not in ([], None)}

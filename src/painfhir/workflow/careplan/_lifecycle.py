@@ -1,13 +1,20 @@
 """A care plan's lifecycle carried to its requests. Clinicians move the CarePlan with plain
 updates (PUT or PATCH; every revision is a version): when its status changes, its requests
-follow in the same transaction — activated with the plan, completed or withdrawn with it.
+follow in the same transaction — activated with the plan, withdrawn with it.
 
 | CarePlan becomes | a request that is | becomes |
 |---|---|---|
-| active | draft | active |
-| completed | active | completed |
+| active | draft | active (on-hold stays on hold: it waits for another request) |
+| completed | active ServiceRequest | revoked, with a note: it was not performed |
+| completed | active MedicationRequest | as is: the medicine outlives the plan |
 | completed, revoked | draft or on-hold | revoked (ServiceRequest) / cancelled (MedicationRequest) |
 | revoked | active | revoked / stopped |
+
+Completing the plan never completes a request: only whoever performs it knows it was done,
+and a request marked completed counts as therapy tried (opioid safety). An unperformed
+procedure or therapy order is withdrawn so it leaves the worklists with the plan; a medicine
+still active is left to its prescriber, since the patient may go on taking it after
+discharge. Every request the plan withdraws gets a note saying why.
 """
 
 from __future__ import annotations
@@ -32,13 +39,26 @@ def request_status(plan_status: str, res_type: str, status: str) -> str | None:
         return "active" if status == "draft" else None
     if plan_status in ("completed", "revoked") and status in ("draft", "on-hold"):
         return _WITHDRAWN[res_type]
-    if status == "active":
-        return {"completed": "completed", "revoked": _STOPPED[res_type]}.get(plan_status)
+    if status != "active":
+        return None
+    if plan_status == "revoked":
+        return _STOPPED[res_type]
+    if plan_status == "completed" and res_type == "ServiceRequest":
+        return "revoked"
     return None
 
 
-def _previous_status(session: WriteSession, version: StoredVersion) -> str | None:
-    before = session.version("CarePlan", version.res_id, version.version - 1)
+def _withdrawal_note(plan_id: str, plan_status: str, status: str) -> Json:
+    if plan_status == "completed":
+        text = f"Not performed: CarePlan/{plan_id} was completed while this request was {status}"
+    else:
+        text = f"Withdrawn: CarePlan/{plan_id} was revoked while this request was {status}"
+    return {"text": text}
+
+
+def previous_status(session: WriteSession, version: StoredVersion) -> str | None:
+    """The status of the version before `version` (None: it is the first, or was deleted)."""
+    before = session.version(version.res_type, version.res_id, version.version - 1)
     if before is None or before.content is None:
         return None
     status: str | None = parse_json(before.content).get("status")
@@ -49,7 +69,7 @@ def on_care_plan_written(
     session: WriteSession, version: StoredVersion, care_plan: Json
 ) -> list[Issue]:
     status = care_plan.get("status")
-    if not isinstance(status, str) or status == _previous_status(session, version):
+    if not isinstance(status, str) or status == previous_status(session, version):
         return []
     moved = []
     for activity in care_plan.get("activity") or []:
@@ -61,9 +81,16 @@ def on_care_plan_written(
             continue
         request: Json = parse_json(stored.content)
         new_status = request_status(status, target[0], str(request.get("status")))
-        if new_status is not None:
-            writes.update(session, target[1], {**request, "status": new_status})
-            moved.append(f"{target[0]}/{target[1]} {new_status}")
+        if new_status is None:
+            if status == "completed" and request.get("status") == "active":
+                moved.append(f"{target[0]}/{target[1]} left active for its prescriber")
+            continue
+        moved_request = {**request, "status": new_status}
+        if status != "active":
+            note = _withdrawal_note(version.res_id, status, str(request.get("status")))
+            moved_request["note"] = [*request.get("note", []), note]
+        writes.update(session, target[1], moved_request)
+        moved.append(f"{target[0]}/{target[1]} {new_status}")
     if not moved:
         return []
     return [Issue("information", "informational", f"CarePlan {status}: {', '.join(moved)}")]

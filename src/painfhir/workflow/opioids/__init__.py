@@ -4,7 +4,8 @@ a DetectedIssue. docs/opioid-safety.md describes the rules and the bundled produ
 
 Pure parts (resources in, numbers out): `prescription_mme`, `total_mme`, `review_prescription`
 over a `PatientRecord`, `supply_days`, `mme_parameters`. Service parts: `patient_record`
-(searches a Store or a WriteSession) and the write reaction in `OPIOID_REACTIONS`.
+(searches a Store or a WriteSession) and the write reactions in `OPIOID_REACTIONS`: the
+review of a prescription written, and the re-check of a patient's other opioid reviews.
 """
 
 from painfhir.interactions.reactions import Reaction
@@ -13,6 +14,7 @@ from painfhir.workflow.opioids._mme import PrescriptionMme, prescription_mme, to
 from painfhir.workflow.opioids._parameters import mme_parameters
 from painfhir.workflow.opioids._products import PRODUCTS
 from painfhir.workflow.opioids._reaction import review_opioid_prescription
+from painfhir.workflow.opioids._recheck import RECHECK, RECHECKED_ON
 from painfhir.workflow.opioids._record import PatientRecord, patient_record
 from painfhir.workflow.opioids._review import (
     OpioidReview,
@@ -21,8 +23,11 @@ from painfhir.workflow.opioids._review import (
     supply_days,
 )
 
+# A prescription gets its own review; then any write the reviews read re-checks the
+# patient's other active opioid prescriptions (once per patient in a Bundle).
 OPIOID_REACTIONS: dict[str, tuple[Reaction, ...]] = {
-    "MedicationRequest": (review_opioid_prescription,),
+    **{res_type: (RECHECK,) for res_type in RECHECKED_ON},
+    "MedicationRequest": (review_opioid_prescription, RECHECK),
 }
 
 __all__ = [

@@ -4,7 +4,7 @@ circumstances that exclude the checks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -68,12 +68,25 @@ def active_orders(record: PatientRecord) -> list[Json]:
     return [r for r in record.medication_requests if is_active_order(r)]
 
 
+def _named(medication: Medication, names: Iterable[str]) -> bool:
+    """Whether the medication's text, displays or ingredients name one of `names`."""
+    concepts = [medication.concept, *(i.concept for i in medication.ingredients)]
+    return any(concept.named(name) for concept in concepts for name in names)
+
+
+def _is_benzodiazepine(medication: Medication) -> bool:
+    codes = _all_codes(medication)
+    return bool(codes & (BENZODIAZEPINE_PRODUCTS | set(BENZODIAZEPINE_INGREDIENTS))) or _named(
+        medication, BENZODIAZEPINE_INGREDIENTS.values()
+    )
+
+
 def benzodiazepines(record: PatientRecord) -> list[str]:
     """References of the patient's active benzodiazepine prescriptions."""
     return [
         reference_of(request)
         for request, medication in _medications(record, active_orders(record))
-        if _all_codes(medication) & (BENZODIAZEPINE_PRODUCTS | BENZODIAZEPINE_INGREDIENTS)
+        if _is_benzodiazepine(medication)
     ]
 
 
@@ -92,11 +105,29 @@ def _is_rescue_naloxone(request: Json, medication: Medication) -> bool:
     )
 
 
-def rescue_naloxone(record: PatientRecord) -> list[str]:
+# A completed naloxone prescription was dispensed; the kit is taken to be still at hand for
+# a year (its usual shelf life is longer, but a yearly offer keeps the patient reminded).
+NALOXONE_KEPT_DAYS = 365
+
+
+def _naloxone_at_hand(request: Json, today: date) -> bool:
+    """Active, or completed (dispensed) and written in the last NALOXONE_KEPT_DAYS days."""
+    if is_active_order(request):
+        return True
+    written = fhir_date(request.get("authoredOn"))
+    return (
+        request.get("status") == "completed"
+        and written is not None
+        and today - timedelta(days=NALOXONE_KEPT_DAYS) <= written <= today
+    )
+
+
+def rescue_naloxone(record: PatientRecord, today: date) -> list[str]:
+    """References of naloxone prescriptions offered: active ones, and recent completed ones."""
     return [
         reference_of(request)
-        for request, medication in _medications(record, active_orders(record))
-        if _is_rescue_naloxone(request, medication)
+        for request, medication in _medications(record, record.medication_requests)
+        if _naloxone_at_hand(request, today) and _is_rescue_naloxone(request, medication)
     ]
 
 
@@ -106,9 +137,7 @@ def _is_non_opioid_analgesic(medication: Medication) -> bool:
     codes = _all_codes(medication)
     if codes & (NON_OPIOID_ANALGESIC_PRODUCTS | set(NON_OPIOID_ANALGESIC_INGREDIENTS)):
         return True
-    concepts = [medication.concept, *(i.concept for i in medication.ingredients)]
-    names = NON_OPIOID_ANALGESIC_INGREDIENTS.values()
-    return any(concept.named(name) for concept in concepts for name in names)
+    return _named(medication, NON_OPIOID_ANALGESIC_INGREDIENTS.values())
 
 
 def _therapy_codes(resource: Json) -> Iterator[tuple[str | None, str]]:

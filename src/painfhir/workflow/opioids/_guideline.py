@@ -24,11 +24,15 @@ class Finding:
     evidence: tuple[str, ...] = ()
 
 
-def _dose_findings(total: Decimal) -> list[Finding]:
-    if total >= 90:
+HIGH_DOSE = Decimal(90)  # MME/d: avoid, or justify and consider tapering
+MODERATE_DOSE = Decimal(50)  # MME/d: reassess and justify
+
+
+def dose_findings(total: Decimal) -> list[Finding]:
+    if total >= HIGH_DOSE:
         message = f"{total} MME/d (at least 90): avoid, or justify and consider tapering"
         return [Finding("mme-90", "high", message)]
-    if total >= 50:
+    if total >= MODERATE_DOSE:
         message = f"{total} MME/d (at least 50): reassess benefits and risks, justify the dose"
         return [Finding("mme-50", "moderate", message)]
     return []
@@ -40,19 +44,21 @@ def _naloxone_needed(record: PatientRecord, total: Decimal, factors: Factors) ->
     if factors == "2022":
         return True
     return (
-        total >= 50 or bool(evidence.benzodiazepines(record)) or evidence.substance_misuse(record)
+        total >= MODERATE_DOSE
+        or bool(evidence.benzodiazepines(record))
+        or evidence.substance_misuse(record)
     )
 
 
 def guideline_findings(
     record: PatientRecord, today: date, total: Decimal, factors: Factors
 ) -> list[Finding]:
-    findings = _dose_findings(total)
+    findings = dose_findings(total)
     benzodiazepines = evidence.benzodiazepines(record)
     if benzodiazepines:
         message = "A benzodiazepine is prescribed too: avoid concurrent benzodiazepines"
         findings.append(Finding("benzodiazepine", "high", message, tuple(benzodiazepines)))
-    if not evidence.rescue_naloxone(record) and _naloxone_needed(record, total, factors):
+    if not evidence.rescue_naloxone(record, today) and _naloxone_needed(record, total, factors):
         message = (
             "No naloxone prescribed: offer naloxone (an opioid/naloxone combination does not count)"
         )

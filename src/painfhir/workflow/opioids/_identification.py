@@ -2,8 +2,9 @@
 
 By RxNorm product code first (the bundled table), then by a Medication's ingredients (an
 opioid ingredient code with its strength), then by an ingredient-level code (the strength is
-then unknown, so only a dose in mg can be used). A medication named after an opioid that none
-of this recognises is an unknown opioid product: the caller warns, it never counts zero.
+then unknown, so only a dose in mg can be used). A product of the CDC opioid value set that the
+table does not hold, or a medication named after an opioid, is an unknown opioid product: the
+caller warns, it never counts zero. Anything else is not an opioid as far as painfhir knows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 from painfhir.workflow.opioids._ingredients import OPIOID_NAMES, OPIOIDS_BY_RXCUI, Opioid
 from painfhir.workflow.opioids._medication import Amount, Ingredient, Medication
 from painfhir.workflow.opioids._products import PRODUCTS, OpioidProduct
+from painfhir.workflow.opioids._value_set import OPIOID_VALUE_SET
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +97,19 @@ def identify(medication: Medication) -> Identified:
     for code in medication.concept.rxnorm:
         if code in OPIOIDS_BY_RXCUI:
             return (OpioidContent(OPIOIDS_BY_RXCUI[code], None, "mg", transdermal=False),)
-    return _by_name(medication)
+    return _unlisted_opioid(medication)
 
 
-def _by_name(medication: Medication) -> Identified:
-    names = [medication.concept, *(i.concept for i in medication.ingredients)]
+def _unlisted_opioid(medication: Medication) -> Identified:
+    """An opioid product without a strength painfhir knows: by value-set code, else by name."""
+    concepts = [medication.concept, *(i.concept for i in medication.ingredients)]
+    codes = [code for concept in concepts for code in concept.rxnorm]
+    for code in codes:
+        if code in OPIOID_VALUE_SET:
+            name = OPIOID_VALUE_SET[code]
+            return UnknownOpioid(f"a {name} product whose strength painfhir's table lacks ({code})")
     for name in OPIOID_NAMES:
-        if any(concept.named(name) for concept in names):
-            codes = ", ".join(medication.concept.rxnorm) or "no RxNorm code"
-            return UnknownOpioid(f"a {name} product painfhir's table does not know ({codes})")
+        if any(concept.named(name) for concept in concepts):
+            listed = ", ".join(medication.concept.rxnorm) or "no RxNorm code"
+            return UnknownOpioid(f"a {name} product painfhir's table does not know ({listed})")
     return ()

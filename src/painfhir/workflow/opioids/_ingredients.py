@@ -68,6 +68,13 @@ OTHER_OPIOID_NAMES = (
     "pentazocine",
     "sufentanil",
     "opium",
+    "dextromoramide",
+    "dipipanone",
+    "heroin",
+    "levomethadyl",
+    "meptazinol",
+    "pholcodine",
+    "propoxyphene",
 )
 OPIOID_NAMES = tuple(opioid.name for opioid in OPIOIDS) + OTHER_OPIOID_NAMES
 

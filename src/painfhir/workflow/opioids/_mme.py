@@ -9,13 +9,20 @@ factor — is reported with the reason and left out of the total, never counted 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from painfhir.workflow.opioids._dosage import Dose, doses_of
 from painfhir.workflow.opioids._identification import OpioidContent, UnknownOpioid, identify
-from painfhir.workflow.opioids._ingredients import FENTANYL, Factors, Opioid, factor_for
+from painfhir.workflow.opioids._ingredients import (
+    FENTANYL,
+    METHADONE,
+    Factors,
+    Opioid,
+    factor_for,
+    methadone_factor_2016,
+)
 from painfhir.workflow.opioids._medication import medication_of
 
 PAIN_MEDICATION_CATEGORY = "http://painfhir.org/fhir/CodeSystem/pain-medication-category"
@@ -38,6 +45,7 @@ class PrescriptionMme:
     factor: Decimal | None
     mme: Decimal | None
     problem: str | None = None
+    note: str | None = None  # how the factor was chosen, when it is not the opioid's own
 
 
 def plain(value: Decimal) -> Decimal:
@@ -133,6 +141,29 @@ def prescription_mme(
         else:
             found.append(_counted(reference, content, daily, factors))
     return found
+
+
+def with_patient_methadone_factor(
+    prescriptions: list[PrescriptionMme], factors: Factors
+) -> list[PrescriptionMme]:
+    """The 2016 methadone factor goes by the patient's total methadone mg/d, not one
+    prescription's: two 15 mg/d prescriptions are 30 mg/d, factor 8 for both."""
+    counted = [
+        p
+        for p in prescriptions
+        if p.opioid is METHADONE and p.daily_dose is not None and p.factor is not None
+    ]
+    if factors != "2016" or not counted:
+        return prescriptions
+    mg_per_day = sum((p.daily_dose for p in counted if p.daily_dose is not None), Decimal(0))
+    factor = methadone_factor_2016(mg_per_day)
+    note = f"CDC 2016 methadone factor {factor} for the patient's {plain(mg_per_day)} mg/d in all"
+    return [
+        replace(p, factor=factor, mme=plain(p.daily_dose * factor), note=note)
+        if p in counted and p.daily_dose is not None
+        else p
+        for p in prescriptions
+    ]
 
 
 def total_mme(prescriptions: list[PrescriptionMme]) -> Decimal:

@@ -3,21 +3,35 @@ non-opioid pain medications.
 
 A medication is recognised by its RxNorm clinical drug code (the common products), by an
 ingredient code (a Medication's ingredients, or a code at the ingredient level), or — for
-the non-opioid pain medications, whose products are too many to list — by the ingredient's
-name in the medication's text or display. Product codes come from the CDC value sets
-"Benzodiazepine medications" and "Naloxone medications" (HL7 cdc-opioid-cpg, 2025-02);
-ingredient codes not seen in such a source are listed as unconfirmed.
+benzodiazepines and the non-opioid pain medications, whose products are too many to list — by
+the ingredient's name in the medication's text or display. Product codes come from the CDC
+value sets "Benzodiazepine medications" and "Naloxone medications" (HL7 cdc-opioid-cpg,
+2025-02); ingredient codes were checked against an RxNorm listing (CPIC's drug table) where
+one was found, and the others are marked unconfirmed.
 """
 
 from __future__ import annotations
 
-# Ingredients (RxNorm IN). Confirmed: naloxone's and acetaminophen's codes were seen in
-# RxNorm listings; the others are to be checked against RxNorm before relying on them.
+# Ingredients (RxNorm IN), by code → name. Confirmed in RxNorm listings: naloxone,
+# acetaminophen, clobazam, diazepam, midazolam, oxazepam and the non-opioid analgesics marked so.
 NALOXONE = "7242"
-BENZODIAZEPINE_INGREDIENTS = frozenset(
-    {"596", "2598", "3322", "6470", "10355", "10767", "2356", "21241", "7781", "6960"}
-)  # alprazolam, clonazepam, diazepam, lorazepam, temazepam, triazolam, chlordiazepoxide,
-# clobazam, oxazepam, midazolam — unconfirmed
+BENZODIAZEPINE_INGREDIENTS = {
+    "21241": "clobazam",
+    "3322": "diazepam",
+    "6960": "midazolam",
+    "7781": "oxazepam",
+    # unconfirmed: to be checked against RxNorm before relying on the code
+    "596": "alprazolam",
+    "2356": "chlordiazepoxide",
+    "2598": "clonazepam",
+    "2353": "clorazepate",
+    "4077": "estazolam",
+    "4501": "flurazepam",
+    "6470": "lorazepam",
+    "8983": "quazepam",
+    "10355": "temazepam",
+    "10767": "triazolam",
+}
 NON_OPIOID_ANALGESIC_INGREDIENTS = {
     "161": "acetaminophen",
     "5640": "ibuprofen",
@@ -35,7 +49,8 @@ NON_OPIOID_ANALGESIC_INGREDIENTS = {
     "57258": "tizanidine",
     "1292": "baclofen",
     "6387": "lidocaine",
-}  # acetaminophen confirmed; the others unconfirmed
+}  # confirmed: acetaminophen, amitriptyline, celecoxib, diclofenac, duloxetine, lidocaine,
+# nortriptyline, venlafaxine; the others unconfirmed
 
 BENZODIAZEPINE_PRODUCTS = frozenset(
     {

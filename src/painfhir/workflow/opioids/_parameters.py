@@ -33,6 +33,8 @@ def _prescription(entry: PrescriptionMme) -> Json:
         )
     if entry.factor is not None:
         parts.append({"name": "factor", "valueDecimal": entry.factor})
+    if entry.note is not None:
+        parts.append({"name": "factorNote", "valueString": entry.note})
     if entry.mme is not None:
         parts.append({"name": "mme", "valueQuantity": _quantity(entry.mme, MME_PER_DAY)})
     if entry.problem is not None:

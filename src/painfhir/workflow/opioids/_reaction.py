@@ -4,18 +4,62 @@ transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import Issue
 from painfhir.interactions import writes
 from painfhir.store import StoredVersion, WriteSession
-from painfhir.workflow.opioids._detected_issue import cancelled, detected_issue, detected_issue_id
+from painfhir.workflow.opioids._detected_issue import (
+    cancelled,
+    detected_issue,
+    detected_issue_id,
+    same_answer,
+)
 from painfhir.workflow.opioids._identification import identify
 from painfhir.workflow.opioids._medication import medication_of
 from painfhir.workflow.opioids._mme import PAIN_MEDICATION_CATEGORY
 from painfhir.workflow.opioids._record import Json, patient_record
 from painfhir.workflow.opioids._review import OpioidReview, review_prescription
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A prescription's DetectedIssue after a review."""
+
+    issue_id: str
+    standing: bool  # it has findings (status final), else it is cancelled
+    changed: bool  # this review wrote a new version
+
+
+def patient_of(resource: Json) -> str | None:
+    """`Patient/{id}` of the resource's subject, or None."""
+    reference = (resource.get("subject") or {}).get("reference")
+    return reference if isinstance(reference, str) and reference.startswith("Patient/") else None
+
+
+def record_review(
+    session: WriteSession, request_reference: str, patient: str, review: OpioidReview
+) -> Recorded | None:
+    """Store the review as the prescription's DetectedIssue — a new version only when its
+    answer changed, the prescriber's mitigations kept — or cancel it when nothing is left to
+    warn about. None: no findings and no DetectedIssue before."""
+    issue_id = detected_issue_id(request_reference)
+    stored = session.current("DetectedIssue", issue_id)
+    previous = parse_json(stored.content) if stored and stored.content else None
+    if review.findings:
+        found = detected_issue(request_reference, patient, review, session.now, previous)
+        changed = previous is None or not same_answer(previous, found)
+        if changed:
+            writes.update(session, issue_id, found)
+        return Recorded(issue_id, standing=True, changed=changed)
+    if previous is None:
+        return None
+    changed = previous.get("status") != "cancelled"
+    if changed:
+        writes.update(session, issue_id, cancelled(previous, session.now))
+    return Recorded(issue_id, standing=False, changed=changed)
 
 
 def _stored_medication(session: WriteSession, request: Json) -> dict[str, Json]:
@@ -51,22 +95,15 @@ def review_opioid_prescription(
 ) -> list[Issue]:
     """The write reaction of MedicationRequest (see painfhir.interactions.reactions)."""
     request = {**resource, "id": version.res_id}
-    patient = (request.get("subject") or {}).get("reference")
-    issue_id = detected_issue_id(version.reference)
-    previous = session.current("DetectedIssue", issue_id)
-    if not isinstance(patient, str) or not patient.startswith("Patient/"):
+    patient = patient_of(request)
+    if patient is None:
         return []
-    if not _may_be_opioid(session, request) and previous is None:
+    reviewed_before = session.current("DetectedIssue", detected_issue_id(version.reference))
+    if not _may_be_opioid(session, request) and reviewed_before is None:
         return []
     record = patient_record(session, patient.removeprefix("Patient/"))
     review = review_prescription(request, record, session.now.date())
-    if review.findings:
-        found = detected_issue(version.reference, patient, review, session.now)
-        writes.update(session, issue_id, found)
-    elif previous is not None and previous.content is not None:
-        withdrawn = parse_json(previous.content)
-        if withdrawn.get("status") != "cancelled":
-            writes.update(session, issue_id, cancelled(withdrawn, session.now))
-    elif not review.prescriptions:
+    recorded = record_review(session, version.reference, patient, review)
+    if recorded is None and not review.prescriptions:
         return []
-    return _issues(review, issue_id if review.findings else None)
+    return _issues(review, recorded.issue_id if recorded and recorded.standing else None)

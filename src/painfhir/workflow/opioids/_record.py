@@ -48,17 +48,29 @@ def _search_all(
         query.cursor = page.next_cursor
 
 
-def patient_record(searcher: Searcher, patient_id: str) -> PatientRecord:
+def medication_requests(searcher: Searcher, patient_id: str) -> tuple[list[Json], dict[str, Json]]:
+    """The patient's MedicationRequests, and the Medications they refer to by reference."""
     subject = ("subject", f"Patient/{patient_id}")
-    patients, _ = _search_all(searcher, "Patient", [("_id", patient_id)])
     requests, medications = _search_all(
         searcher, "MedicationRequest", [subject, ("_include", "MedicationRequest:medication")]
     )
+    return requests, {f"Medication/{m['id']}": m for m in medications}
+
+
+def patient_record(
+    searcher: Searcher,
+    patient_id: str,
+    prescriptions: tuple[list[Json], dict[str, Json]] | None = None,
+) -> PatientRecord:
+    """`prescriptions`: the patient's `medication_requests`, when the caller has them already."""
+    subject = ("subject", f"Patient/{patient_id}")
+    patients, _ = _search_all(searcher, "Patient", [("_id", patient_id)])
+    requests, medications = prescriptions or medication_requests(searcher, patient_id)
     pdmp = ("code", f"http://snomed.info/sct|{PDMP_REVIEW}")
     return PatientRecord(
         patient=patients[0] if patients else None,
         medication_requests=requests,
-        medications={f"Medication/{m['id']}": m for m in medications},
+        medications=medications,
         conditions=_search_all(searcher, "Condition", [subject])[0],
         procedures=_search_all(searcher, "Procedure", [subject])[0],
         observations=_search_all(searcher, "Observation", [subject, pdmp])[0],

@@ -3,7 +3,9 @@
 Until authentication arrives, the client says who it is in the `X-Painfhir-Actor` header
 (`clinic` or `referrer`, optionally followed by a reference: `referrer Practitioner/raman`);
 without the header a request acts for the clinic. `actor_from_header` is the one place that
-decides, so a token's claims can replace the header without touching the workflow.
+decides, so a token's claims can replace the header without touching the workflow. A plain
+write of a referral Task sees no request: the API layer hands the header on through
+`painfhir.interactions.acting`, read by `acting_actor`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from painfhir.fhir.outcome import FhirError
+from painfhir.interactions.acting import claimed_actor
 from painfhir.workflow.referral._states import Side
 
 ACTOR_HEADER = "X-Painfhir-Actor"
@@ -52,3 +55,8 @@ def actor_from_header(value: str | None) -> Actor:
             400, "value", f"{ACTOR_HEADER}: {who!r} is not a reference like Practitioner/123"
         )
     return Actor(acting_for, who or None)
+
+
+def acting_actor() -> Actor:
+    """The actor of the writes under way: the one their request or channel claims."""
+    return actor_from_header(claimed_actor())

@@ -14,15 +14,26 @@ _SNOMED = "http://snomed.info/sct"
 _PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 
 
+def _moment(name: str, value: str) -> datetime:
+    """A dateTime with a time and a time zone: a booked Appointment's `start` and `end`."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise FhirError.of(400, "value", f"{name} {value!r} is not a dateTime") from None
+    if moment.tzinfo is None or "T" not in value:
+        raise FhirError.of(400, "value", f"{name} {value!r} needs a time and a time zone")
+    return moment
+
+
 def consultation_end(start: str, minutes: int) -> str:
     """`minutes` after `start`, in the same offset; a booked Appointment needs both (app-3)."""
-    try:
-        begins = datetime.fromisoformat(start.replace("Z", "+00:00"))
-    except ValueError:
-        raise FhirError.of(400, "value", f"start {start!r} is not a dateTime") from None
-    if begins.tzinfo is None or "T" not in start:
-        raise FhirError.of(400, "value", f"start {start!r} needs a time and a time zone")
-    return (begins + timedelta(minutes=minutes)).isoformat()
+    return (_moment("start", start) + timedelta(minutes=minutes)).isoformat()
+
+
+def check_period(start: str, end: str) -> None:
+    """Refuse (400) a consultation that ends before it starts, or as it starts."""
+    if _moment("end", end) <= _moment("start", start):
+        raise FhirError.of(400, "value", f"end {end!r} must be after start {start!r}")
 
 
 def _participant(actor: Json, role: str, display: str) -> Json:
@@ -70,6 +81,11 @@ def linked_to(appointment: Json, referral_id: str) -> Json:
     if any(b.get("reference") == reference for b in based_on):
         return appointment
     return {**appointment, "basedOn": [*based_on, {"reference": reference}]}
+
+
+# Why `$schedule` cancels the referral's earlier booking: R4's example cancellation reasons
+# (appointment-cancellation-reason) have no code for a rebooking, so it is said in text.
+REBOOKED = {"text": "Rescheduled: replaced by the appointment $schedule booked for the referral"}
 
 
 def with_status(appointment: Json, status: str, reason: Json | None = None) -> Json:

@@ -36,13 +36,21 @@ def _on_file(session: WriteSession, patient: str) -> list[Json]:
     return records
 
 
+def _parties_of(session: WriteSession, requester: Json | None) -> list[Json]:
+    if requester is None or requester.get("resourceType") != "PractitionerRole":
+        return []
+    return _resolved(session, [requester.get("practitioner"), requester.get("organization")])
+
+
 def referral_package(session: WriteSession, request: Json) -> ReferralPackage:
     """The package of one referral, as the store holds it now."""
+    requester = resolve(session, request.get("requester"))
     package = ReferralPackage(
         referral=request,
         conditions=_resolved(session, request.get("reasonReference") or [], "Condition"),
         coverages=_resolved(session, request.get("insurance") or [], "Coverage"),
-        requester=resolve(session, request.get("requester")),
+        requester=requester,
+        requester_parties=_parties_of(session, requester),
         records=_resolved(session, request.get("supportingInfo") or []),
     )
     subject = local_reference(request.get("subject"))

@@ -42,6 +42,10 @@ _SPINAL_CODES = {
 # Neuropathic pain, for which the clinic expects test results (nerve conduction, work-up).
 _NEUROPATHIC_CODES = {SNOMED: ("247398009", "128200000"), ICD10CM: ("M79.2", "G90.5")}
 _IMAGING_CATEGORIES = {"RAD", "LP29684-5", "394914008"}  # v2-0074, LOINC, SNOMED radiology
+# A report coded with a procedure of CPT's Radiology section (an HL7 v2 OBR-4 often is) is
+# imaging even without a category.
+_CPT = "http://www.ama-assn.org/go/cpt"
+_CPT_RADIOLOGY = (70010, 79999)
 
 _DISPLAY = {
     "missing-reason": "Reason for referral missing",
@@ -118,15 +122,26 @@ def referrer_findings(package: ReferralPackage) -> list[IntakeFinding]:
     requester = package.requester
     if requester is None or requester.get("resourceType") == "Patient":
         return []  # not stored here, so not known to be unreachable; or direct access
-    if requester.get("telecom") or requester.get("endpoint"):
+    if any(p.get("telecom") or p.get("endpoint") for p in [requester, *package.requester_parties]):
         return []
     return [
         IntakeFinding(
             "referrer-unreachable",
             f"The requester {requester.get('resourceType')}/{requester.get('id')} has no "
-            "telecom or endpoint",
+            "telecom or endpoint"
+            + (", nor has its practitioner or organization" if package.requester_parties else ""),
         )
     ]
+
+
+def _radiology_cpt(coding: Json) -> bool:
+    code = coding.get("code")
+    return (
+        coding.get("system") == _CPT
+        and isinstance(code, str)
+        and code.isdigit()
+        and _CPT_RADIOLOGY[0] <= int(code) <= _CPT_RADIOLOGY[1]
+    )
 
 
 def _is_imaging(record: Json) -> bool:
@@ -136,6 +151,7 @@ def _is_imaging(record: Json) -> bool:
     return record.get("resourceType") == "DiagnosticReport" and (
         bool(record.get("imagingStudy"))
         or any(c.get("code") in _IMAGING_CATEGORIES for c in categories)
+        or any(map(_radiology_cpt, codings([record.get("code") or {}])))
     )
 
 

@@ -24,6 +24,8 @@ class ReferralPackage:
     coverages: list[Json] = field(default_factory=list)  # SR.insurance, resolved
     patient_coverages: list[Json] = field(default_factory=list)
     requester: Json | None = None  # the requester, when it is stored here
+    # A PractitionerRole requester's practitioner and organization: its phone may be theirs.
+    requester_parties: list[Json] = field(default_factory=list)
     records: list[Json] = field(default_factory=list)  # supportingInfo + the patient's records
 
 

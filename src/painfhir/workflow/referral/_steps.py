@@ -12,11 +12,14 @@ from painfhir.fhir.outcome import FhirError
 from painfhir.interactions import writes
 from painfhir.store import StoredVersion, WriteSession
 from painfhir.workflow.referral._appointments import (
+    REBOOKED,
+    check_period,
     consultation_end,
     initial_consultation,
     linked_to,
     with_status,
 )
+from painfhir.workflow.referral._linked import BOOKABLE, check_bookable, check_patients
 from painfhir.workflow.referral._lookup import local_reference, resolve, search
 from painfhir.workflow.referral._machine import TaskChange, state_of, task_parameter
 from painfhir.workflow.referral._parameters import OperationInput
@@ -27,6 +30,8 @@ Json = dict[str, Any]
 # Writes that go with a move, made after the Task's; each returns the version it wrote.
 FollowUp = Callable[[WriteSession], StoredVersion]
 _CONSULT_NOTE_TYPES = ("DocumentReference", "Composition")
+# A referral seldom has more appointments than this; the moves read at most these.
+_REFERRAL_APPOINTMENTS = 20
 
 
 @dataclass(slots=True)
@@ -80,17 +85,42 @@ def decline_referral(ctx: MoveContext) -> Step:
     return Step(TaskChange(status_reason=reason, note=ctx.inputs.text("note")), reason)
 
 
+def _appointment(ctx: MoveContext, reference: Json) -> Json:
+    """The named Appointment: the referral patient's, and still to take place."""
+    appointment = _existing(ctx, reference, ("Appointment",), "appointment")
+    check_patients(ctx.task, appointment, "appointment")
+    check_bookable(appointment)
+    return appointment
+
+
+def _rebooked(ctx: MoveContext, keeping: str | None) -> list[FollowUp]:
+    """Cancel the referral's earlier bookings: a rescheduled consultation replaces them, and
+    a later `$no-show` or `$appointment-cancelled` must not mark them too."""
+    earlier = search(
+        ctx.session,
+        "Appointment",
+        [("based-on", f"ServiceRequest/{ctx.referral_id}"), ("status", ",".join(BOOKABLE))],
+        _REFERRAL_APPOINTMENTS,
+    )
+    return [
+        _updated(ctx.checked(with_status(appointment, "cancelled", REBOOKED)))
+        for appointment in earlier
+        if appointment["id"] != keeping
+    ]
+
+
 def schedule_consultation(ctx: MoveContext) -> Step:
     """Book the initial consultation (`start`, optional `end` and `practitioner`), or link an
-    existing `appointment` to the referral."""
+    existing `appointment` to the referral; either replaces the referral's earlier booking."""
     inputs = ctx.inputs
     existing, start = inputs.reference("appointment"), inputs.date_time("start")
     if (existing is None) == (start is None):
         raise FhirError.of(400, "required", "$schedule takes either 'start' or 'appointment'")
     if existing is not None:
-        appointment = _existing(ctx, existing, ("Appointment",), "appointment")
+        appointment = _appointment(ctx, existing)
         linked = linked_to(appointment, ctx.referral_id)
-        return Step(follow_ups=[_updated(linked)] if linked is not appointment else [])
+        kept = [_updated(linked)] if linked is not appointment else []
+        return Step(follow_ups=[*_rebooked(ctx, appointment["id"]), *kept])
     assert start is not None
     if not ctx.task.get("for"):
         raise FhirError.of(
@@ -100,23 +130,25 @@ def schedule_consultation(ctx: MoveContext) -> Step:
             "Task.for",
         )
     end = inputs.date_time("end") or consultation_end(start, ctx.consultation_minutes)
+    check_period(start, end)
     practitioner = inputs.reference("practitioner")
     booked = initial_consultation(ctx.referral_id, ctx.task, start, end, practitioner)
-    return Step(follow_ups=[_created(ctx.checked(booked))])
+    return Step(follow_ups=[*_rebooked(ctx, None), _created(ctx.checked(booked))])
 
 
 def _booked(ctx: MoveContext) -> list[Json]:
     """The appointment named by the `appointment` input, or the referral's booked ones."""
     named = ctx.inputs.reference("appointment")
     if named is not None:
-        return [_existing(ctx, named, ("Appointment",), "appointment")]
+        return [_appointment(ctx, named)]
     based_on = [("based-on", f"ServiceRequest/{ctx.referral_id}"), ("status", "booked")]
-    return search(ctx.session, "Appointment", based_on, 20)
+    return search(ctx.session, "Appointment", based_on, _REFERRAL_APPOINTMENTS)
 
 
 def record_no_show(ctx: MoveContext) -> Step:
     marked = [with_status(a, "noshow") for a in _booked(ctx)]
-    return Step(TaskChange(note=ctx.inputs.text("note")), follow_ups=[_updated(a) for a in marked])
+    follow_ups = [_updated(ctx.checked(a)) for a in marked]
+    return Step(TaskChange(note=ctx.inputs.text("note")), follow_ups=follow_ups)
 
 
 def record_appointment_cancelled(ctx: MoveContext) -> Step:
@@ -134,12 +166,14 @@ def _consult_note_output(reference: Json) -> Json:
 
 def add_interim_note(ctx: MoveContext) -> Step:
     note = ctx.inputs.required("note", ctx.inputs.reference("note"))
-    _existing(ctx, note, ("DocumentReference",), "note")
+    check_patients(ctx.task, _existing(ctx, note, ("DocumentReference",), "note"), "note")
     return Step(TaskChange(outputs=[_consult_note_output(note)]))
 
 
 def request_cancellation(ctx: MoveContext) -> Step:
-    reason = ctx.inputs.concept("reason")
+    """The referring side says why, as the clinic must when it declines: the clinic confirms
+    or refuses the request on its reason, which stays on the Task (statusReason)."""
+    reason = ctx.inputs.required("reason", ctx.inputs.concept("reason"))
     return Step(TaskChange(status_reason=reason), reason)
 
 
@@ -186,6 +220,7 @@ def complete_referral(ctx: MoveContext) -> Step:
     outputs = []
     for reference in ctx.inputs.references("output"):
         found = _existing(ctx, reference, (*_CONSULT_NOTE_TYPES, "CarePlan"), "output")
+        check_patients(ctx.task, found, "output")
         if found["resourceType"] == "CarePlan":
             kind = task_parameter("care-plan", "Care plan")
             outputs.append({"type": kind, "valueReference": reference})
