@@ -16,6 +16,11 @@ from painfhir.fhir.outcome import Issue
 from painfhir.interactions.reactions import OncePer
 from painfhir.store import StoredVersion, WriteSession
 from painfhir.workflow.opioids._evidence import is_active_order
+from painfhir.workflow.opioids._exclusions import (
+    exclusion_of_condition,
+    is_palliative_care,
+    is_substance_misuse,
+)
 from painfhir.workflow.opioids._medication import codings_of
 from painfhir.workflow.opioids._mme import prescription_mme
 from painfhir.workflow.opioids._reaction import patient_of, record_review
@@ -26,7 +31,7 @@ from painfhir.workflow.opioids._record import (
     patient_record,
 )
 from painfhir.workflow.opioids._review import review_prescription
-from painfhir.workflow.opioids._therapies import SNOMED
+from painfhir.workflow.opioids._therapies import SNOMED, is_non_opioid_therapy
 
 # What the review reads besides the prescriptions' own; Observations only as PDMP reviews.
 RECHECKED_ON = (
@@ -39,13 +44,27 @@ RECHECKED_ON = (
 )
 
 
+def _bears_on_reviews(resource: Json) -> bool:
+    """Can this write change what a review says? Every prescription and care plan can; any
+    other resource only through its code: a PDMP review, a non-opioid therapy, a condition or
+    service that excludes the checks, a history of misuse. So a referral, a blood pressure or
+    a diagnosis of back pain costs the review nothing. (A code changed away from one of these
+    by an update is seen at the patient's next relevant write.)"""
+    if resource.get("resourceType") in ("MedicationRequest", "CarePlan"):
+        return True
+    return any(
+        (system, code) == (SNOMED, PDMP_REVIEW)
+        or is_non_opioid_therapy(system, code)
+        or exclusion_of_condition(system, code) is not None
+        or is_palliative_care(system, code)
+        or is_substance_misuse(system, code)
+        for system, code in codings_of(resource.get("code"))
+    )
+
+
 def patient_to_recheck(resource: Json) -> str | None:
     """The patient whose opioid reviews this write may change (the `OncePer` group)."""
-    if resource.get("resourceType") == "Observation" and (SNOMED, PDMP_REVIEW) not in set(
-        codings_of(resource.get("code"))
-    ):
-        return None  # a PEG score or a blood pressure changes no opioid review
-    return patient_of(resource)
+    return patient_of(resource) if _bears_on_reviews(resource) else None
 
 
 def recheck_opioid_reviews(
