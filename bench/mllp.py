@@ -49,6 +49,9 @@ def referral(template: str, run: str, n: int) -> bytes:
     text = text.replace("PATID1234", f"PAT{patient:07d}")
     text = text.replace("EVERYMAN^ADAM", f"{_FAMILIES[n % 8]}^{_GIVENS[(n // 8) % 8]}")
     text = text.replace("|19610615|", f"|19{40 + n % 50}{1 + n % 12:02d}{1 + n % 28:02d}|")
+    # The referral's own number (RF1-6) keys the ServiceRequest and what hangs off it (its
+    # Task, diagnoses, prior results): a new referral must have a new one.
+    text = text.replace("|226839^EPIC|", f"|{run}{n:07d}^EPIC|")
     text = text.replace("11001^EXTID", f"R{n:08d}^EXTID")
     text = text.replace("K63.3^Ulcer of Intestine^I10", _DIAGNOSES[n % len(_DIAGNOSES)])
     text = re.sub(r"\|202201(\d\d)", lambda m: f"|2024{1 + n % 12:02d}{m.group(1)}", text)
