@@ -39,7 +39,7 @@ def _over_mllp(server: RunningServer, message: bytes) -> str:
     return str(parse_message(ack).segments[1].fields[1])
 
 
-def _with_control_id(message: bytes, control_id: str) -> bytes:
+def with_control_id(message: bytes, control_id: str) -> bytes:
     """The message sent again as a new message (a new MSH-10), as an update would be."""
     msh, end, rest = re.split(rb"(\r\n|\r|\n)", message, maxsplit=1)
     fields = msh.split(b"|")
@@ -73,7 +73,7 @@ def test_a_ref_i12_over_mllp_through_the_whole_loop(
     through_the_clinic(ehr, clinic, task["id"], "chronic-low-back-pain")
 
     # The EHR sends the referral again, updated: the clinic's Task stays where it is.
-    assert _over_mllp(loop_server, _with_control_id(message, "RESENT-1")) == "AA"
+    assert _over_mllp(loop_server, with_control_id(message, "RESENT-1")) == "AA"
     (again,) = clinic.get(f"/Task?focus=ServiceRequest/{request['id']}")["entry"]
     assert business_status(again["resource"]) == "7.0"
 
@@ -88,6 +88,6 @@ def test_a_ref_i14_after_acceptance_asks_for_cancellation(
     assert business_status(clinic.moved(entry["resource"]["id"], "accept")) == "3.0"
     # The corpus gives the cancellation the referral's control id: sent as a message of its own.
     cancellation = (corpora / "hl7v2" / "REF-I14-01.hl7").read_bytes()
-    assert _over_mllp(loop_server, _with_control_id(cancellation, "CANCEL-1")) == "AA"
+    assert _over_mllp(loop_server, with_control_id(cancellation, "CANCEL-1")) == "AA"
     task = ehr.get(f"/Task/{entry['resource']['id']}")
     assert (task["status"], business_status(task)) == ("in-progress", "5.2")

@@ -23,6 +23,7 @@ AckCode = Literal["AA", "AE", "AR"]
 Severity = Literal["E", "W", "I"]  # HL7 table 0516
 
 # HL7 table 0357, message error condition codes
+MESSAGE_ACCEPTED = 0  # with severity I: stored, and here is something to know
 SEGMENT_SEQUENCE_ERROR = 100
 REQUIRED_FIELD_MISSING = 101
 DATA_TYPE_ERROR = 102
@@ -32,6 +33,7 @@ UNSUPPORTED_PROCESSING_ID = 202
 UNSUPPORTED_VERSION_ID = 203
 APPLICATION_INTERNAL_ERROR = 207
 _TABLE_0357 = {
+    MESSAGE_ACCEPTED: "Message accepted",
     SEGMENT_SEQUENCE_ERROR: "Segment sequence error",
     REQUIRED_FIELD_MISSING: "Required field missing",
     DATA_TYPE_ERROR: "Data type error",

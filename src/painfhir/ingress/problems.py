@@ -3,6 +3,7 @@ acknowledgement, and as OperationOutcome issues for the message log."""
 
 from __future__ import annotations
 
+from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import Issue
 from painfhir.ingress import ack
 from painfhir.ingress.ack import AckError
@@ -84,6 +85,20 @@ def issue_error(issue: Issue) -> AckError:
         f"{issue.diagnostics}{where}",
         severity="E" if issue.severity in ("error", "fatal") else "W",
     )
+
+
+def stored_with_changes(response: bytes) -> list[AckError]:
+    """What the clinic's rules kept back from a stored message — a settled referral's status,
+    say — as ERR segments of severity I: the information issues of code business-rule in the
+    transaction response's entries. The message was stored (AA), but its sender should know
+    that not all of it was taken as sent."""
+    entries = parse_json(response).get("entry", [])
+    return [
+        AckError(ack.MESSAGE_ACCEPTED, issue["diagnostics"], severity="I")
+        for entry in entries
+        for issue in ((entry.get("response") or {}).get("outcome") or {}).get("issue", [])
+        if issue.get("severity") == "information" and issue.get("code") == "business-rule"
+    ]
 
 
 def as_issue(error: AckError) -> Issue:

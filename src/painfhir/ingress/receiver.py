@@ -183,7 +183,8 @@ class Hl7v2Receiver:
             log.exception("Storing message %s failed", logged.id)
             internal = AckError(ack.APPLICATION_INTERNAL_ERROR, "Internal error; see the log")
             return _Verdict("failed", "AE", [internal], module=result.module)
-        return _Verdict("processed", "AA", [], result.issues, result.module, output)
+        told = problems.stored_with_changes(output)
+        return _Verdict("processed", "AA", told, result.issues, result.module, output)
 
     def _answer_resend(self, logged: LoggedMessage, reading: HeaderReading) -> Receipt:
         """A resend is answered with what its first copy was answered."""

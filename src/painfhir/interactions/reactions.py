@@ -17,6 +17,11 @@ Two rules keep reactions predictable:
   the referral — whatever the entries' order. A reaction that looks at a whole group rather
   than at the one resource written (`OncePer`: the intake check of a patient's referrals)
   runs once per group in a Bundle, after the group's last write, not once per entry.
+
+One kind of reaction runs before the update is stored instead (`BeforeStoring`): it may keep
+part of the stored version that the update would undo — a referral's final status that the
+clinic's operations set — so that what is stored, and compared with the current version to
+skip an unchanged resend, is already what the rules allow.
 """
 
 from __future__ import annotations
@@ -46,6 +51,37 @@ class OncePer:
         self, session: WriteSession, version: StoredVersion, resource: dict[str, Any]
     ) -> list[Issue]:
         return self.reaction(session, version, resource)
+
+
+Amend = Callable[[WriteSession, StoredVersion, dict[str, Any]], tuple[dict[str, Any], list[Issue]]]
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeStoring:
+    """A reaction to an update of a live resource that runs before the new version is stored:
+    `amend(session, current version, resource)` returns the resource to store and the issues
+    saying what it kept. It runs on every update, a reaction's own too: it guards what is
+    stored rather than doing more work, so it cannot cascade."""
+
+    amend: Amend
+
+    def __call__(
+        self, session: WriteSession, version: StoredVersion, resource: dict[str, Any]
+    ) -> list[Issue]:
+        return []  # its work was done before the write was stored
+
+
+def before_storing(
+    session: WriteSession, current: StoredVersion, resource: dict[str, Any]
+) -> tuple[dict[str, Any], list[Issue]]:
+    """The resource an update of `current` stores, once every `BeforeStoring` of its type
+    has amended it, and what they said."""
+    issues: list[Issue] = []
+    for reaction in _installed[0](current.res_type):
+        if isinstance(reaction, BeforeStoring):
+            resource, said = reaction.amend(session, current, resource)
+            issues += said
+    return resource, issues
 
 
 def _no_reactions(res_type: str) -> tuple[Reaction, ...]:

@@ -57,16 +57,22 @@ def _unchanged(current: StoredVersion, resource: dict[str, Any]) -> bool:
 def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: str) -> Written:
     res_type = resource["resourceType"]
     current = session.current(res_type, res_id)
-    # An update that changes nothing keeps the current version (200, its ETag): senders
-    # that resend whole packages — the same Practitioners and Organizations with every HL7 v2
-    # referral — would otherwise pile up identical versions, index rows and notifications.
-    if current is not None and not current.deleted and _unchanged(current, resource):
-        return Written(200, current)
+    kept: list[Issue] = []
+    if current is not None and not current.deleted:
+        resource, kept = reactions.before_storing(session, current, resource)
+        # An update that changes nothing keeps the current version (200, its ETag): senders
+        # that resend whole packages — the same Practitioners and Organizations with every
+        # HL7 v2 referral — would otherwise pile up identical versions, index rows and
+        # notifications.
+        if _unchanged(current, resource):
+            return Written(200, current, reactions.Reacted(issues=kept))
     version = current.version + 1 if current else 1
     content = stamped(resource, res_id, version, session.now)
     stored = session.put(res_type, res_id, version, method, content, index_rows(resource))
     created = current is None or current.deleted
-    return Written(201 if created else 200, stored, reactions.react(session, stored, resource))
+    reacted = reactions.react(session, stored, resource)
+    reacted.issues[:0] = kept  # deferred reactions add theirs after these
+    return Written(201 if created else 200, stored, reacted)
 
 
 def create(

@@ -35,7 +35,7 @@ def findings(task: Json) -> list[str]:
     ]
 
 
-def _document(clinic: Party, patient_id: str, title: str) -> str:
+def document(clinic: Party, patient_id: str, title: str) -> str:
     note = {
         "resourceType": "DocumentReference",
         "status": "current",
@@ -48,7 +48,7 @@ def _document(clinic: Party, patient_id: str, title: str) -> str:
     return f"DocumentReference/{response.json()['id']}"
 
 
-def _care_plan(clinic: Party, patient_id: str) -> str:
+def care_plan(clinic: Party, patient_id: str) -> str:
     plan = {
         "resourceType": "CarePlan",
         "status": "active",
@@ -112,14 +112,14 @@ def test_a_referral_from_arrival_to_completion(ehr: Party, clinic: Party) -> Non
     booked_now = clinic.get(f"/Appointment?based-on=ServiceRequest/{request_id}&status=booked")
     assert booked_now["entry"][0]["resource"]["start"] == "2026-11-23T09:00:00-07:00"
 
-    interim = _document(clinic, patient_id, "Interim note")
+    interim = document(clinic, patient_id, "Interim note")
     noted = clinic.moved(
         task_id, "interim-note", parameter("note", valueReference={"reference": interim})
     )
     assert business_status(noted) == "5.1.4"
     assert noted["output"][0]["valueReference"] == {"reference": interim}
 
-    consult, plan = _document(clinic, patient_id, "Consult note"), _care_plan(clinic, patient_id)
+    consult, plan = document(clinic, patient_id, "Consult note"), care_plan(clinic, patient_id)
     done = clinic.moved(
         task_id,
         "complete",

@@ -6,7 +6,7 @@ Pure parts (resources in, resources out): `BusinessStatus`, `MOVES`, `check_move
 session: `run_referral_operation` and the reactions in `REFERRAL_REACTIONS`.
 """
 
-from painfhir.interactions.reactions import OncePer, Reaction
+from painfhir.interactions.reactions import BeforeStoring, OncePer, Reaction
 from painfhir.workflow.referral._actor import ACTOR_HEADER, Actor, actor_from_header
 from painfhir.workflow.referral._arrival import (
     REFERRAL_PROFILE,
@@ -37,6 +37,7 @@ from painfhir.workflow.referral._reactions import (
     patient_of,
 )
 from painfhir.workflow.referral._referral_package import ReferralPackage
+from painfhir.workflow.referral._settled import keep_settled_status
 from painfhir.workflow.referral._states import (
     BUSINESS_STATUS_SYSTEM,
     MOVES,
@@ -59,7 +60,8 @@ _PACKAGE_TYPES = (
     "MedicationRequest",
 )
 REFERRAL_REACTIONS: dict[str, tuple[Reaction, ...]] = {
-    "ServiceRequest": (on_referral_written,),
+    # A settled referral's update keeps its final status (checked before it is stored).
+    "ServiceRequest": (BeforeStoring(keep_settled_status), on_referral_written),
     "Task": (on_task_written,),
     # A Bundle with the referral and its package rechecks each patient's referrals once.
     **{res_type: (OncePer(patient_of, on_package_written),) for res_type in _PACKAGE_TYPES},

@@ -56,7 +56,7 @@ def _recheck(session: WriteSession, task_id: str, task: Json, request: Json) -> 
     return [_summary(task_id, findings, started=False)]
 
 
-def _tracking_tasks(session: WriteSession, request_id: str) -> list[Json]:
+def tracking_tasks(session: WriteSession, request_id: str) -> list[Json]:
     tasks = search(session, "Task", [("focus", f"ServiceRequest/{request_id}")], _OPEN_REFERRALS)
     return [task for task in tasks if is_referral_task(task)]
 
@@ -68,7 +68,7 @@ def on_referral_written(
     if not is_referral(resource, clinic):
         return []
     request = {**resource, "id": version.res_id}
-    tracking = _tracking_tasks(session, version.res_id)
+    tracking = tracking_tasks(session, version.res_id)
     if tracking:
         return [
             issue for task in tracking for issue in _recheck(session, task["id"], task, request)
