@@ -118,6 +118,25 @@ class _Pending:
 _reacting: ContextVar[Reacted | None] = ContextVar("reacting", default=None)
 # Inside `deferred`: the writes whose reactions wait for the end of the Bundle.
 _waiting: ContextVar[list[_Pending] | None] = ContextVar("waiting", default=None)
+# While the reactions of one write or one Bundle run: what they note for each other.
+_notes: ContextVar[dict[str, Any] | None] = ContextVar("notes", default=None)
+
+
+def shared_notes() -> dict[str, Any]:
+    """A dict shared by the reactions of one write, or of one whole Bundle, and gone after:
+    where one reaction notes work that another would otherwise do again in the same
+    transaction (a referral's intake check, reached from the referral and from its package)."""
+    notes = _notes.get()
+    return notes if notes is not None else {}
+
+
+@contextmanager
+def _sharing_notes() -> Iterator[None]:
+    token = _notes.set({})
+    try:
+        yield
+    finally:
+        _notes.reset(token)
 
 
 def react(session: WriteSession, version: StoredVersion, resource: dict[str, Any]) -> Reacted:
@@ -133,7 +152,8 @@ def react(session: WriteSession, version: StoredVersion, resource: dict[str, Any
     if waiting is not None:
         waiting.append(pending)
     else:
-        _run(pending)
+        with _sharing_notes():
+            _run(pending)
     return reacted
 
 
@@ -186,4 +206,5 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _waiting.reset(token)
-    _run_all(waiting)
+    with _sharing_notes():
+        _run_all(waiting)

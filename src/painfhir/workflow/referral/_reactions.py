@@ -15,6 +15,7 @@ from typing import Any
 
 from painfhir.fhir.outcome import Issue
 from painfhir.interactions import writes
+from painfhir.interactions.reactions import shared_notes
 from painfhir.settings import Settings
 from painfhir.store import StoredVersion, WriteSession
 from painfhir.store._time import instant_text
@@ -42,9 +43,20 @@ def _summary(task_id: str, findings: list[IntakeFinding], started: bool) -> Issu
     return Issue("information", "informational", f"{what}; intake check: {missing}")
 
 
+def _checked_now(task_id: str) -> bool:
+    """Has this transaction's intake check of the Task run already? Notes that it has. In a
+    Bundle the check runs once all entries are written, so its first run sees all of them;
+    the referral and each package resource would otherwise each run it again."""
+    checked: set[str] = shared_notes().setdefault("referral intake checked", set())
+    if task_id in checked:
+        return True
+    checked.add(task_id)
+    return False
+
+
 def _recheck(session: WriteSession, task_id: str, task: Json, request: Json) -> list[Issue]:
     state = state_of(task)
-    if state is None or state.final:
+    if state is None or state.final or _checked_now(task_id):
         return []
     findings = intake_findings(referral_package(session, request))
     updated = with_findings(task, findings)
@@ -77,6 +89,7 @@ def on_referral_written(
     received = instant_text(session.now)
     task = with_findings(arrival_task(version.res_id, request, clinic, received), findings)
     written = writes.create(session, task)
+    _checked_now(written.version.res_id)
     return [_summary(written.version.res_id, findings, started=True)]
 
 

@@ -1,0 +1,43 @@
+"""A referral Bundle runs its intake check once, whichever of its entries lead to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from painfhir import workflow
+from painfhir.interactions import bundles, reactions
+from painfhir.store import Store
+from painfhir.workflow.referral import _gathering, _reactions
+from tests.workflow.referral.referral_package import referral_bundle
+
+
+@pytest.fixture
+def reacting() -> Iterator[None]:
+    previous = reactions.install(workflow.reactions_for)
+    yield
+    reactions.install(previous)
+
+
+def test_a_package_bundle_checks_its_referral_once(
+    store: Store, reacting: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gathered: list[str] = []
+    real = _gathering.referral_package
+
+    def counting(session: object, request: dict[str, object]) -> object:
+        gathered.append(str(request.get("id")))
+        return real(session, request)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_reactions, "referral_package", counting)
+    bundle = referral_bundle(with_coverage=True, with_records=True)
+    # The referral first: its package is written after it, so the package's writes reach
+    # the referral's Task too (as with an HL7 v2 referral, whose Task comes with it).
+    entries = bundle["entry"]
+    first = next(e for e in entries if e["resource"]["resourceType"] == "ServiceRequest")
+    bundle["entry"] = [first, *(e for e in entries if e is not first)]
+    bundles.process(store, bundle, base="", representation=False)
+    # The referral's arrival checks it; its Condition, Coverage and records, written in the
+    # same Bundle, would have checked it again.
+    assert len(gathered) == 1
