@@ -117,3 +117,17 @@ def test_migrations_run_once(database: Database) -> None:
 def test_unknown_database_url_is_refused() -> None:
     with pytest.raises(ValueError, match="mysql"):
         open_store("mysql://localhost/painfhir")
+
+
+def test_read_only_lookups_inside_a_write_see_its_own_writes(store: Store) -> None:
+    with store.write() as session:
+        for n in (3, 1, 2):
+            patient = {**PATIENT, "identifier": [{"system": "urn:s", "value": "shared"}]}
+            writes.update(session, f"p{n}", {**patient, "id": f"p{n}"})
+        criteria = parse_criteria("Patient", [("identifier", "urn:s|shared")])
+        found = session.find("Patient", criteria, limit=2)
+        assert [v.res_id for v in found] == ["p1", "p2"]  # by id, at most the limit
+        assert all(v.content is not None and b'"shared"' in v.content for v in found)
+        looked_up = session.look_up("Patient", "p3")
+        assert looked_up is not None and looked_up.version == 1
+        assert session.look_up("Patient", "nobody") is None

@@ -175,7 +175,8 @@ def _group_of(reaction: Reaction, pending: _Pending) -> tuple[Reaction, str] | N
     if not isinstance(reaction, OncePer):
         return None
     group = reaction.group(pending.resource)
-    return None if group is None else (reaction, group)
+    # Keyed by the wrapped function, so one registered for several types is still run once.
+    return None if group is None else (reaction.reaction, group)
 
 
 def _run_all(waiting: list[_Pending]) -> None:

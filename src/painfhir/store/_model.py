@@ -87,7 +87,19 @@ class WriteSession(Protocol):
     def current(self, res_type: str, res_id: str) -> StoredVersion | None: ...
 
     def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
-        """Ids of live resources of `res_type` matching all criteria (at most `limit`)."""
+        """Ids of live resources of `res_type` matching all criteria (at most `limit`), for a
+        conditional write: no other writer can create a match until this one commits."""
+        ...
+
+    def look_up(self, res_type: str, res_id: str) -> StoredVersion | None:
+        """The current version, read only: unlike `current`, it locks nothing."""
+        ...
+
+    def find(
+        self, res_type: str, criteria: list[SearchCriterion], limit: int
+    ) -> list[StoredVersion]:
+        """The current versions of live resources matching all criteria (at most `limit`, by
+        id), read only, in one query: unlike `match`, it holds no other writer back."""
         ...
 
     def search(self, query: SearchQuery) -> SearchPage:

@@ -54,6 +54,21 @@ class SqlWriteSession:
         ).fetchall()
         return [row[0] for row in rows]
 
+    def look_up(self, res_type: str, res_id: str) -> StoredVersion | None:
+        row = self._db.execute(
+            f"{CURRENT} WHERE r.res_type = ? AND r.res_id = ?", (res_type, res_id)
+        ).fetchone()
+        return as_version(row) if row else None
+
+    def find(
+        self, res_type: str, criteria: list[SearchCriterion], limit: int
+    ) -> list[StoredVersion]:
+        where, params = where_clause(res_type, criteria)
+        rows = self._db.execute(
+            f"{CURRENT} WHERE {where} ORDER BY r.res_id LIMIT ?", [*params, limit]
+        ).fetchall()
+        return [as_version(row) for row in rows]
+
     def version(self, res_type: str, res_id: str, version: int) -> StoredVersion | None:
         row = self._db.execute(
             f"SELECT {VERSION_COLUMNS} FROM resource_version v"

@@ -9,7 +9,6 @@ from importlib import resources
 from typing import Any
 
 from painfhir.fhir.codec import parse_json
-from painfhir.fhir.outcome import FhirError
 from painfhir.interactions import writes
 from painfhir.store import Store
 
@@ -34,17 +33,12 @@ def _as_stored(content: bytes) -> Json:
 
 def install_questionnaires(store: Store) -> list[str]:
     """Store the shipped questionnaires that are missing or changed; returns their ids."""
-    try:
-        with store.write() as session:
-            written = []
-            for questionnaire_id, questionnaire in QUESTIONNAIRES.items():
-                current = session.current("Questionnaire", questionnaire_id)
-                if current and current.content and _as_stored(current.content) == questionnaire:
-                    continue
-                writes.update(session, questionnaire_id, questionnaire)
-                written.append(questionnaire_id)
-            return written
-    except FhirError as race:
-        # Another worker starting at the same moment stored them first (a duplicate id).
-        log.info("The shipped questionnaires were installed by another worker: %s", race)
-        return []
+    with store.write() as session:
+        written = []
+        for questionnaire_id, questionnaire in QUESTIONNAIRES.items():
+            current = session.current("Questionnaire", questionnaire_id)
+            if current and current.content and _as_stored(current.content) == questionnaire:
+                continue
+            writes.update(session, questionnaire_id, questionnaire)
+            written.append(questionnaire_id)
+        return written

@@ -59,12 +59,14 @@ _PACKAGE_TYPES = (
     "MedicationStatement",
     "MedicationRequest",
 )
+_PACKAGE_WRITTEN = OncePer(patient_of, on_package_written)
 REFERRAL_REACTIONS: dict[str, tuple[Reaction, ...]] = {
     # A settled referral's update keeps its final status (checked before it is stored).
     "ServiceRequest": (BeforeStoring(keep_settled_status), on_referral_written),
     "Task": (on_task_written,),
-    # A Bundle with the referral and its package rechecks each patient's referrals once.
-    **{res_type: (OncePer(patient_of, on_package_written),) for res_type in _PACKAGE_TYPES},
+    # One reaction for every package type, so that a Bundle with the referral and its
+    # package rechecks each patient's referrals once, not once per type.
+    **{res_type: (_PACKAGE_WRITTEN,) for res_type in _PACKAGE_TYPES},
 }
 
 __all__ = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from painfhir.interactions.reactions import shared_notes
 from painfhir.store import WriteSession
 from painfhir.workflow.referral._lookup import local_reference, resolve, search
 from painfhir.workflow.referral._referral_package import ReferralPackage
@@ -55,9 +56,19 @@ def referral_package(session: WriteSession, request: Json) -> ReferralPackage:
     )
     subject = local_reference(request.get("subject"))
     if subject is not None and subject[0] == "Patient":
-        patient = f"Patient/{subject[1]}"
-        package.patient_coverages = search(
-            session, "Coverage", [("beneficiary", patient)], _ON_FILE
-        )
-        package.records += _on_file(session, patient)
+        coverages, records = _patient_on_file(session, f"Patient/{subject[1]}")
+        package.patient_coverages = list(coverages)
+        package.records += records
     return package
+
+
+def _patient_on_file(session: WriteSession, patient: str) -> tuple[list[Json], list[Json]]:
+    """The patient's Coverages and prior records, read once per write or Bundle: a package
+    resource rechecks every open referral of its patient, and they share these."""
+    read: dict[str, tuple[list[Json], list[Json]]] = shared_notes().setdefault(
+        "patient on file", {}
+    )
+    if patient not in read:
+        coverages = search(session, "Coverage", [("beneficiary", patient)], _ON_FILE)
+        read[patient] = (coverages, _on_file(session, patient))
+    return read[patient]

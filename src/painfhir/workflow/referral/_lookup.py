@@ -28,7 +28,7 @@ def resolve(session: WriteSession, reference: Any) -> Json | None:
     target = local_reference(reference)
     if target is None:
         return None
-    stored = session.current(*target)
+    stored = session.look_up(*target)
     if stored is None or stored.content is None:
         return None
     found: Json = parse_json(stored.content)
@@ -39,9 +39,5 @@ def search(
     session: WriteSession, res_type: str, criteria: list[tuple[str, str]], limit: int
 ) -> list[Json]:
     """Live resources of `res_type` matching every criterion (at most `limit`)."""
-    found = []
-    for res_id in session.match(res_type, parse_criteria(res_type, criteria), limit):
-        resource = resolve(session, f"{res_type}/{res_id}")
-        if resource is not None:
-            found.append(resource)
-    return found
+    found = session.find(res_type, parse_criteria(res_type, criteria), limit)
+    return [parse_json(version.content) for version in found if version.content is not None]
