@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # (422) is refused. lenient: only a structurally broken resource is; other problems are
     # logged and the resource stored.
     validation: Literal["strict", "lenient"] = "strict"
+    # The CDC guideline's MME conversion factors of the checks run on every opioid
+    # prescription written: 2022, or 2016 (`Patient/{id}/$mme?factors=` chooses per call).
+    mme_factors: Literal["2022", "2016"] = "2022"
     # The MLLP listener for HL7 v2 (`painfhir serve --mllp-port N` sets it); none when unset.
     # Frames over max_body_bytes are refused, as HTTP bodies are.
     mllp_port: int | None = None

@@ -5,11 +5,13 @@ transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import Issue
 from painfhir.interactions import writes
+from painfhir.settings import Settings
 from painfhir.store import StoredVersion, WriteSession
 from painfhir.workflow.opioids._detected_issue import (
     cancelled,
@@ -18,6 +20,7 @@ from painfhir.workflow.opioids._detected_issue import (
     same_answer,
 )
 from painfhir.workflow.opioids._identification import identify
+from painfhir.workflow.opioids._ingredients import Factors
 from painfhir.workflow.opioids._medication import medication_of
 from painfhir.workflow.opioids._mme import PAIN_MEDICATION_CATEGORY
 from painfhir.workflow.opioids._record import Json, patient_record
@@ -31,6 +34,12 @@ class Recorded:
     issue_id: str
     standing: bool  # it has findings (status final), else it is cancelled
     changed: bool  # this review wrote a new version
+
+
+@cache
+def factors_on_write() -> Factors:
+    """The factors of the checks on write, from PAINFHIR_MME_FACTORS (read once)."""
+    return Settings().mme_factors
 
 
 def patient_of(resource: Json) -> str | None:
@@ -102,7 +111,7 @@ def review_opioid_prescription(
     if not _may_be_opioid(session, request) and reviewed_before is None:
         return []
     record = patient_record(session, patient.removeprefix("Patient/"))
-    review = review_prescription(request, record, session.now.date())
+    review = review_prescription(request, record, session.now.date(), factors_on_write())
     recorded = record_review(session, version.reference, patient, review)
     if recorded is None and not review.prescriptions:
         return []

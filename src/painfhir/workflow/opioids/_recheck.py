@@ -23,7 +23,7 @@ from painfhir.workflow.opioids._exclusions import (
 )
 from painfhir.workflow.opioids._medication import codings_of
 from painfhir.workflow.opioids._mme import prescription_mme
-from painfhir.workflow.opioids._reaction import patient_of, record_review
+from painfhir.workflow.opioids._reaction import factors_on_write, patient_of, record_review
 from painfhir.workflow.opioids._record import (
     PDMP_REVIEW,
     Json,
@@ -82,7 +82,7 @@ def recheck_opioid_reviews(
         for request in requests
         if is_active_order(request)
         and f"MedicationRequest/{request['id']}" != written
-        and prescription_mme(request, medications, "2022")
+        and prescription_mme(request, medications, factors_on_write())
     ]
     if not orders:
         return []
@@ -90,7 +90,7 @@ def recheck_opioid_reviews(
     issues = []
     for order in orders:
         reference = f"MedicationRequest/{order['id']}"
-        review = review_prescription(order, record, session.now.date())
+        review = review_prescription(order, record, session.now.date(), factors_on_write())
         recorded = record_review(session, reference, patient, review)
         if recorded is not None and recorded.changed:
             outcome = "updated" if recorded.standing else "cancelled: nothing left to warn about"

@@ -1,0 +1,51 @@
+"""The checks on write use the factor set PAINFHIR_MME_FACTORS names: 2022 unless told."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from painfhir import workflow
+from painfhir.fhir.codec import parse_json
+from painfhir.interactions import reactions, writes
+from painfhir.store import Store
+from painfhir.workflow.opioids._detected_issue import detected_issue_id
+from painfhir.workflow.opioids._reaction import factors_on_write
+from tests.workflow.opioids.prescriptions import dosage, every, prescription
+
+METHADONE_10_TABLET = "864706"
+
+
+@pytest.fixture
+def reacting() -> Iterator[None]:
+    previous = reactions.install(workflow.reactions_for)
+    yield
+    reactions.install(previous)
+    factors_on_write.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("setting", "detail"),
+    [
+        pytest.param(None, "282 MME/d.", id="default-2022: 60 mg x 4.7"),
+        pytest.param("2016", "600 MME/d.", id="2016: 60 mg/d in the 41-60 band, x 10"),
+    ],
+)
+def test_the_factor_set_of_the_checks_on_write(
+    store: Store,
+    reacting: None,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str | None,
+    detail: str,
+) -> None:
+    if setting is not None:
+        monkeypatch.setenv("PAINFHIR_MME_FACTORS", setting)
+    factors_on_write.cache_clear()
+    methadone = prescription(METHADONE_10_TABLET, dosage(2, "TAB", every(3)), patient="p1")
+    with store.write() as session:
+        writes.update(session, "p1", {"resourceType": "Patient", "id": "p1"})
+        writes.update(session, "rx", methadone)
+    stored = store.read("DetectedIssue", detected_issue_id("MedicationRequest/rx"))
+    assert stored is not None and stored.content is not None
+    assert parse_json(stored.content)["detail"].startswith(detail)
