@@ -76,3 +76,10 @@ def test_an_unreadable_header_is_answered_in_the_defaults() -> None:
         "MSH|^~\\&|painfhir||||20240301123000+0000||ACK|9|P|2.5.1",
         "MSA|AR|",
     ]
+
+
+def test_text_the_charset_cannot_carry_still_gets_an_acknowledgement() -> None:
+    # A diagnostic quoting a message read in the wrong charset: the default is ASCII.
+    error = AckError(100, "the message does not start with MSH (\u6700\u7261)")
+    ack = build_ack(None, "AR", [error], "9", NOW)
+    assert ack.split(b"\r")[2].endswith(b"does not start with MSH (??)")

@@ -142,4 +142,21 @@ def build_ack(
         d.field.join(["MSA", code, _echo(header, 10)]),
         *(_err_segment(error, version, d, charset) for error in errors),
     ]
-    return "".join(f"{segment}\r" for segment in segments).encode(charset, "surrogateescape")
+    return _encoded("".join(f"{segment}\r" for segment in segments), charset)
+
+
+def _encoded(text: str, charset: str) -> bytes:
+    """The ACK in the sender's charset. Bytes the sender sent undecodable go back as they came;
+    a character the charset cannot carry at all — in a diagnostic that quotes a message read
+    in the wrong charset — becomes `?`, so the sender always gets its acknowledgement."""
+    try:
+        return text.encode(charset, "surrogateescape")
+    except UnicodeEncodeError:
+        return b"".join(_encoded_character(character, charset) for character in text)
+
+
+def _encoded_character(character: str, charset: str) -> bytes:
+    try:
+        return character.encode(charset, "surrogateescape")
+    except UnicodeEncodeError:
+        return b"?"
