@@ -23,8 +23,7 @@ import orjson
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError, Issue, operation_outcome
 from painfhir.ingress.replay import claim_for_replay
-from painfhir.interactions import bundles
-from painfhir.interactions.acting import REFERRING_SIDE, acting
+from painfhir.ingress.storing import store_mapped
 from painfhir.mapping import MappingError, Mappings, NoModuleError, UnreadableMessageError
 from painfhir.mapping._detection import message_header, message_sender
 from painfhir.store import InboundMessage, LoggedMessage, MessageOutcome, Store
@@ -112,17 +111,7 @@ class FhirReceiver:
         if any(issue.severity in ("error", "fatal") for issue in result.issues):
             return _Verdict(422, "failed", result.issues, result.module)
         try:
-            # Inputs come from the referring EHRs (as HL7 v2 messages do): a change one makes
-            # to a referral Task is the referring side's move, whoever relayed the input.
-            with acting(REFERRING_SIDE):
-                output = bundles.process(
-                    self._store,
-                    result.bundle,
-                    self._base,
-                    False,
-                    lenient=self._lenient,
-                    validated=True,  # the mapping validated it, and errors were refused above
-                )
+            output = store_mapped(self._store, result, self._base, self._lenient)
         except FhirError as error:
             return _Verdict(error.status, "failed", error.issues, result.module)
         except Exception:  # a bug fails this input, not the service; it stays replayable

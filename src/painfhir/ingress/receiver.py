@@ -21,8 +21,7 @@ from painfhir.ingress import ack, problems
 from painfhir.ingress.ack import AckCode, AckError, build_ack, unlogged_control_id
 from painfhir.ingress.header import HeaderReading, read_header
 from painfhir.ingress.replay import claim_for_replay, logged_message
-from painfhir.interactions import bundles
-from painfhir.interactions.acting import REFERRING_SIDE, acting
+from painfhir.ingress.storing import store_mapped
 from painfhir.mapping import MappingError, Mappings, NoModuleError
 from painfhir.store import Channel, InboundMessage, LoggedMessage, MessageOutcome, Store
 from painfhir.store import MessageStatus as Status
@@ -163,17 +162,7 @@ class Hl7v2Receiver:
         if errors:
             return _Verdict("failed", "AE", errors, result.issues, result.module)
         try:
-            # Messages come from the referring EHRs: a REF^I14's PATCH of the referral Task
-            # is the referring side's move, whoever relayed the message.
-            with acting(REFERRING_SIDE):
-                output = bundles.process(
-                    self._store,
-                    result.bundle,
-                    self._base,
-                    False,
-                    lenient=self._lenient,
-                    validated=True,  # the mapping validated it, and errors were refused above
-                )
+            output = store_mapped(self._store, result, self._base, self._lenient)
         except FhirError as error:
             # a conflict with a concurrent write, or an outage, passes: the sender may resend
             code: AckCode = "AR" if error.status == 409 or error.status >= 500 else "AE"

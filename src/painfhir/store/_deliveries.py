@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from painfhir.store._rows import Executor
+from painfhir.store._rows import Executor, optional_bytes, optional_instant
 from painfhir.store._time import instant_text, parse_instant
 
 DeliveryStatus = Literal["pending", "delivered", "dead"]
@@ -91,10 +91,6 @@ _COLUMNS = (
 )
 
 
-def _instant(value: Any) -> datetime | None:
-    return parse_instant(value) if value else None
-
-
 def _as_delivery(row: Sequence[Any]) -> Delivery:
     (id_, seq, subscription, endpoint, content_type, res_type, res_id, version) = row[:8]
     (status, attempts, next_at, claimed, payload, error, created, delivered) = row[8:]
@@ -110,11 +106,11 @@ def _as_delivery(row: Sequence[Any]) -> Delivery:
         status=status,
         attempts=int(attempts),
         next_attempt_at=parse_instant(next_at),
-        claimed_until=_instant(claimed),
-        payload=bytes(payload) if payload is not None else None,
+        claimed_until=optional_instant(claimed),
+        payload=optional_bytes(payload),
         last_error=error,
         created_at=parse_instant(created),
-        delivered_at=_instant(delivered),
+        delivered_at=optional_instant(delivered),
     )
 
 

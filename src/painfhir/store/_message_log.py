@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from painfhir.store._rows import Executor
+from painfhir.store._rows import Executor, optional_bytes, optional_instant
 from painfhir.store._time import instant_text, parse_instant, utc_now
 
 Channel = Literal["mllp", "http", "fhir"]
@@ -102,10 +102,6 @@ _COLUMNS = (
 )
 
 
-def _blob(value: Any) -> bytes | None:
-    return bytes(value) if value is not None else None  # PostgreSQL gives memoryview
-
-
 def _as_message(row: Sequence[Any]) -> LoggedMessage:
     (id_, received, channel, peer, content_type, app, facility, control_id, kind, raw) = row[:10]
     (status, duplicate_of, ack_code, ack, errors, module, output, attempts, processed) = row[10:]
@@ -123,12 +119,12 @@ def _as_message(row: Sequence[Any]) -> LoggedMessage:
         status=status,
         duplicate_of=int(duplicate_of) if duplicate_of is not None else None,
         ack_code=ack_code,
-        ack=_blob(ack),
-        errors=_blob(errors),
+        ack=optional_bytes(ack),
+        errors=optional_bytes(errors),
         module=module,
-        output=_blob(output),
+        output=optional_bytes(output),
         attempts=int(attempts),
-        processed_at=parse_instant(processed) if processed else None,
+        processed_at=optional_instant(processed),
     )
 
 

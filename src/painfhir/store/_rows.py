@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from painfhir.store._model import StoredVersion
@@ -26,9 +27,19 @@ class Executor(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> object: ...
 
 
+def optional_bytes(value: Any) -> bytes | None:
+    """A BLOB column's value as bytes (PostgreSQL gives a memoryview), or None."""
+    return bytes(value) if value is not None else None
+
+
+def optional_instant(value: Any) -> datetime | None:
+    """An instant column's value, or None when it is empty."""
+    return parse_instant(value) if value else None
+
+
 def as_version(row: Sequence[Any]) -> StoredVersion:
     res_type, res_id, version, last_updated, method, content, seq = row
-    payload = bytes(content) if content is not None else None  # PostgreSQL gives memoryview
+    payload = optional_bytes(content)
     return StoredVersion(
         res_type, res_id, version, parse_instant(last_updated), method, payload, seq
     )
