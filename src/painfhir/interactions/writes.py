@@ -56,7 +56,7 @@ def _unchanged(current: StoredVersion, resource: dict[str, Any]) -> bool:
 
 def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: str) -> Written:
     res_type = resource["resourceType"]
-    current = session.current(res_type, res_id)
+    current = session.current(res_type, res_id)  # the session's, if it has read it already
     kept: list[Issue] = []
     if current is not None and not current.deleted:
         resource, kept = reactions.before_storing(session, current, resource)

@@ -26,7 +26,11 @@ from painfhir.store._time import instant_text, utc_now
 class SqlWriteSession:
     """One write transaction. `lock_type` is called before a conditional match, `lock_current`
     says whether reading the current version must lock its row (backends with concurrent
-    writers need both; SQLite's single writer needs neither)."""
+    writers need both; SQLite's single writer needs neither).
+
+    The session remembers the current versions it has read under lock or written: within one
+    transaction they cannot change but through it, and a Bundle reads each of its entries'
+    targets several times (the entry itself, then the workflow resolving what it links)."""
 
     def __init__(
         self,
@@ -39,11 +43,17 @@ class SqlWriteSession:
         self._current_sql = f"{CURRENT} WHERE r.res_type = ? AND r.res_id = ?" + (
             " FOR UPDATE OF r" if lock_current else ""
         )
+        self._lock_current = lock_current
+        self._known: dict[tuple[str, str], StoredVersion | None] = {}
         self.now: datetime = utc_now()
 
     def current(self, res_type: str, res_id: str) -> StoredVersion | None:
-        row = self._db.execute(self._current_sql, (res_type, res_id)).fetchone()
-        return as_version(row) if row else None
+        key = (res_type, res_id)
+        if key in self._known:
+            return self._known[key]
+        row = self._db.execute(self._current_sql, key).fetchone()
+        found = self._known[key] = as_version(row) if row else None
+        return found
 
     def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         self._lock_type(res_type)
@@ -55,9 +65,12 @@ class SqlWriteSession:
         return [row[0] for row in rows]
 
     def look_up(self, res_type: str, res_id: str) -> StoredVersion | None:
-        row = self._db.execute(
-            f"{CURRENT} WHERE r.res_type = ? AND r.res_id = ?", (res_type, res_id)
-        ).fetchone()
+        if not self._lock_current:  # nothing to lock: a read is as good as `current`
+            return self.current(res_type, res_id)
+        key = (res_type, res_id)
+        if key in self._known:
+            return self._known[key]
+        row = self._db.execute(f"{CURRENT} WHERE r.res_type = ? AND r.res_id = ?", key).fetchone()
         return as_version(row) if row else None
 
     def find(
@@ -111,7 +124,10 @@ class SqlWriteSession:
             " VALUES (?, ?, ?, ?, ?)",
             (res_type, res_id, version, method, stamp),
         )
-        return StoredVersion(res_type, res_id, version, self.now, method, content, seq)
+        stored = self._known[(res_type, res_id)] = StoredVersion(
+            res_type, res_id, version, self.now, method, content, seq
+        )
+        return stored
 
 
 class SqlReads:

@@ -65,6 +65,7 @@ class SQLiteStore(SqlReads):
         # power loss can lose the last commits.
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA cache_size = -65536")
+        db.execute("PRAGMA temp_store = MEMORY")
         db.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer's thread does it
         return db
 
