@@ -65,6 +65,32 @@ def test_index_rows_follow_the_current_version(store: Store) -> None:
         assert session.match("Patient", parse_criteria("Patient", "identifier=urn:s|43"), 5) == []
 
 
+def test_writing_a_resource_twice_in_one_transaction_makes_one_version(
+    store: Store, database: Database
+) -> None:
+    with store.write() as session:
+        first = writes.create(session, dict(PATIENT)).version
+        assert session.wrote(first)
+        again = {**PATIENT, "id": first.res_id, "identifier": [{"system": "urn:s", "value": "43"}]}
+        second = writes.update(session, first.res_id, again).version
+        assert (second.version, second.seq) == (1, first.seq)
+        # the replaced version's index rows are gone, inside the transaction already
+        assert session.match("Patient", parse_criteria("Patient", "identifier=urn:s|42"), 5) == []
+    assert _table_counts(database) == {
+        "resource": 1,
+        "resource_version": 1,
+        "search_token": 2,
+        "outbox": 1,
+    }
+    stored = store.read("Patient", first.res_id)
+    assert stored is not None and stored.content == second.content
+    assert second.content is not None and b'"43"' in second.content
+    with store.write() as session:
+        later = writes.update(session, first.res_id, {**again, "gender": "female"}).version
+        assert later.version == 2  # a later transaction makes a version of its own
+        assert not session.wrote(stored)
+
+
 def test_history_is_newest_first_and_pages_by_cursor(store: Store) -> None:
     with store.write() as session:
         res_id = writes.create(session, dict(PATIENT)).version.res_id
@@ -131,3 +157,36 @@ def test_read_only_lookups_inside_a_write_see_its_own_writes(store: Store) -> No
         looked_up = session.look_up("Patient", "p3")
         assert looked_up is not None and looked_up.version == 1
         assert session.look_up("Patient", "nobody") is None
+
+
+def test_find_linked_reads_what_points_to_a_resource_by_type_in_one_query(store: Store) -> None:
+    def condition(res_id: str, patient: str) -> dict[str, object]:
+        return {
+            "resourceType": "Condition",
+            "id": res_id,
+            "subject": {"reference": f"Patient/{patient}"},
+        }
+
+    with store.write() as session:
+        for res_id in ("c3", "c1", "c2", "c4"):
+            writes.update(session, res_id, condition(res_id, "p1"))
+        writes.update(session, "other", condition("other", "p2"))
+        coverage = {
+            "resourceType": "Coverage",
+            "id": "cov",
+            "status": "active",
+            "beneficiary": {"reference": "Patient/p1"},
+            "payor": [{"reference": "Patient/p1"}],
+        }
+        writes.update(session, "cov", coverage)
+        writes.delete(session, "Condition", "c4")
+        links = [("Condition", "patient"), ("Coverage", "beneficiary")]
+        found = session.find_linked(("Patient", "p1"), links, per_type=2)
+        # its own writes seen; by type and id; two of each type at most; no deleted, no others
+        assert [(v.res_type, v.res_id) for v in found] == [
+            ("Condition", "c1"),
+            ("Condition", "c2"),
+            ("Coverage", "cov"),
+        ]
+        assert session.find_linked(("Patient", "p1"), [("Coverage", "payor")], 5)[0].res_id == "cov"
+        assert session.find_linked(("Patient", "p1"), [], 5) == []

@@ -67,6 +67,11 @@ def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: 
         if _unchanged(current, resource):
             return Written(200, current, reactions.Reacted(issues=kept))
     version = current.version + 1 if current else 1
+    if current is not None and not current.deleted and session.wrote(current):
+        # Written earlier in this transaction (a reaction completing what an entry wrote):
+        # that version is replaced, so a transaction makes one version of a resource, and
+        # history never shows a state that no one outside the transaction could have seen.
+        version = current.version
     content = stamped(resource, res_id, version, session.now)
     stored = session.put(res_type, res_id, version, method, content, index_rows(resource))
     created = current is None or current.deleted

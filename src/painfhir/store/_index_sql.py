@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from painfhir.search.extract import (
@@ -40,11 +40,17 @@ _LAYOUT: dict[type[Any], tuple[str, tuple[str, ...], Callable[[Any], tuple[objec
     UriRow: ("search_uri", ("value",), lambda r: (r.value,)),
 }
 _TABLES = sorted({table for table, _, _ in _LAYOUT.values()})
+_PAIR_TABLE = "search_token_date"
 
 
-def delete_index(db: Executor, res_type: str, res_id: str) -> None:
-    tables = [*_TABLES, "search_token_date"] if res_type in PAIRS else _TABLES
-    for table in tables:
+def delete_index(
+    db: Executor, res_type: str, res_id: str, tables: Iterable[str] | None = None
+) -> None:
+    """Delete a resource's index rows: from every table that may hold some, or from `tables`
+    when the caller knows which do."""
+    if tables is None:
+        tables = [*_TABLES, _PAIR_TABLE] if res_type in PAIRS else _TABLES
+    for table in sorted(tables):
         db.execute(f"DELETE FROM {table} WHERE res_type = ? AND res_id = ?", (res_type, res_id))
 
 
@@ -72,7 +78,8 @@ def _plain_rows(index: IndexRows) -> Sequence[Row]:
     ]
 
 
-def insert_index(db: Executor, res_type: str, res_id: str, index: IndexRows) -> None:
+def insert_index(db: Executor, res_type: str, res_id: str, index: IndexRows) -> set[str]:
+    """Insert a resource's index rows; the tables that got some."""
     grouped: dict[type[Any], list[tuple[object, ...]]] = defaultdict(list)
     for row in _plain_rows(index):
         grouped[type(row)].append((res_type, res_id, row.param, *_LAYOUT[type(row)][2](row), 0))
@@ -83,15 +90,19 @@ def insert_index(db: Executor, res_type: str, res_id: str, index: IndexRows) -> 
             values = _LAYOUT[type(part)][2](part)
             param = f"{composite.param}${part.param}"
             grouped[type(part)].append((res_type, res_id, param, *values, group))
+    tables = set()
     for row_type, rows in grouped.items():
         table, columns, _ = _LAYOUT[row_type]
+        tables.add(table)
         names = ", ".join(("res_type", "res_id", "param", *columns, "grp"))
         marks = ", ".join("?" for _ in range(len(columns) + 4))
         db.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
     pairs = _pair_rows(res_type, res_id, index)
     if pairs:
+        tables.add(_PAIR_TABLE)
         db.executemany(
-            "INSERT INTO search_token_date (res_type, res_id, param, system, code, low, high)"
+            f"INSERT INTO {_PAIR_TABLE} (res_type, res_id, param, system, code, low, high)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             pairs,
         )
+    return tables

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,12 +103,24 @@ class WriteSession(Protocol):
         id), read only, in one query: unlike `match`, it holds no other writer back."""
         ...
 
+    def find_linked(
+        self, target: tuple[str, str], links: Sequence[tuple[str, str]], per_type: int
+    ) -> list[StoredVersion]:
+        """The current versions of live resources that point to `target` (type, id) through
+        one of `links` (type, reference search parameter), in one query: at most `per_type`
+        of each type, by type and id; read only, like `find`."""
+        ...
+
     def search(self, query: SearchQuery) -> SearchPage:
         """A search seen from inside this transaction: its own writes included."""
         ...
 
     def version(self, res_type: str, res_id: str, version: int) -> StoredVersion | None:
         """One earlier (or the current) version of a resource, as this transaction sees it."""
+        ...
+
+    def wrote(self, version: StoredVersion) -> bool:
+        """Is `version` the one this transaction wrote (and may still replace)?"""
         ...
 
     def put(
@@ -119,7 +132,9 @@ class WriteSession(Protocol):
         content: bytes | None,
         index: IndexRows | None,
     ) -> StoredVersion:
-        """Store a new version (content None = deletion), its index rows and its outbox event."""
+        """Store a new version (content None = deletion), its index rows and its outbox event;
+        or, given the version number this transaction already wrote (`wrote`), replace that
+        version's content and index rows: one version per resource per transaction."""
         ...
 
 

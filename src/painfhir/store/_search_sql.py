@@ -21,6 +21,7 @@ from painfhir.search.criteria import (
 )
 from painfhir.search.dates import DateRange
 from painfhir.search.definitions import parameters_for
+from painfhir.search.normalize import normalize_string
 from painfhir.search.values import (
     NumberValue,
     QuantityValue,
@@ -170,7 +171,11 @@ def value_sql(kind: str, modifier: str | None, t: str, value: SearchValue) -> Sq
         return _reference(t, value)
     if isinstance(value, StringValue):
         if modifier == "exact":
-            return f"{t}.exact = ?", [value.text]
+            # the exact text's normalized form leads the index (there is none on `exact`)
+            return f"{t}.normalized = ? AND {t}.exact = ?", [
+                normalize_string(value.text),
+                value.text,
+            ]
         pattern = like_prefix(value.text)
         return f"{t}.normalized LIKE ? ESCAPE '\\'", [
             "%" + pattern if modifier == "contains" else pattern

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 
 from painfhir.search.criteria import SearchCriterion
@@ -45,6 +46,9 @@ class SqlWriteSession:
         )
         self._lock_current = lock_current
         self._known: dict[tuple[str, str], StoredVersion | None] = {}
+        # What this transaction wrote: the version, and the index tables it put rows in.
+        self._written: dict[tuple[str, str], StoredVersion] = {}
+        self._indexed: dict[tuple[str, str], set[str]] = {}
         self.now: datetime = utc_now()
 
     def current(self, res_type: str, res_id: str) -> StoredVersion | None:
@@ -82,6 +86,24 @@ class SqlWriteSession:
         ).fetchall()
         return [as_version(row) for row in rows]
 
+    def find_linked(
+        self, target: tuple[str, str], links: Sequence[tuple[str, str]], per_type: int
+    ) -> list[StoredVersion]:
+        tests = " OR ".join("(c.res_type = ? AND c.param = ?)" for _ in links) or "1 = 0"
+        params: list[object] = [*target]
+        for res_type, param in links:
+            params += [res_type, param]
+        rows = self._db.execute(
+            f"SELECT {VERSION_COLUMNS} FROM (SELECT r.res_type, r.res_id, r.seq, ROW_NUMBER()"
+            " OVER (PARTITION BY r.res_type ORDER BY r.res_id) AS n FROM resource r"
+            " WHERE NOT r.deleted AND (r.res_type, r.res_id) IN (SELECT c.res_type, c.res_id"
+            f" FROM search_reference c WHERE c.target_type = ? AND c.target_id = ? AND ({tests})))"
+            " m JOIN resource_version v ON v.seq = m.seq WHERE m.n <= ?"
+            " ORDER BY m.res_type, m.res_id",
+            [*params, per_type],
+        ).fetchall()
+        return [as_version(row) for row in rows]
+
     def version(self, res_type: str, res_id: str, version: int) -> StoredVersion | None:
         row = self._db.execute(
             f"SELECT {VERSION_COLUMNS} FROM resource_version v"
@@ -93,6 +115,9 @@ class SqlWriteSession:
     def search(self, query: SearchQuery) -> SearchPage:
         return run_search(self._db, query)
 
+    def wrote(self, version: StoredVersion) -> bool:
+        return self._written.get((version.res_type, version.res_id)) == version
+
     def put(
         self,
         res_type: str,
@@ -102,6 +127,10 @@ class SqlWriteSession:
         content: bytes | None,
         index: IndexRows | None,
     ) -> StoredVersion:
+        key = (res_type, res_id)
+        earlier = self._written.get(key)
+        if earlier is not None and earlier.version == version:
+            return self._replace(earlier, content, index)
         stamp = instant_text(self.now)
         seq = self._db.execute(
             "INSERT INTO resource_version (res_type, res_id, version, last_updated, method,"
@@ -117,16 +146,30 @@ class SqlWriteSession:
         )
         if version > 1:  # a first version has no index rows to replace
             delete_index(self._db, res_type, res_id)
-        if index is not None:
-            insert_index(self._db, res_type, res_id, index)
+        self._indexed[key] = insert_index(self._db, res_type, res_id, index) if index else set()
         self._db.execute(
             "INSERT INTO outbox (res_type, res_id, version, method, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (res_type, res_id, version, method, stamp),
         )
-        stored = self._known[(res_type, res_id)] = StoredVersion(
-            res_type, res_id, version, self.now, method, content, seq
+        stored = StoredVersion(res_type, res_id, version, self.now, method, content, seq)
+        self._known[key] = self._written[key] = stored
+        return stored
+
+    def _replace(
+        self, earlier: StoredVersion, content: bytes | None, index: IndexRows | None
+    ) -> StoredVersion:
+        """The version this transaction wrote, with new content: its history entry, resource
+        row and outbox event stay as they are, and the index rows it had are replaced."""
+        assert content is not None and earlier.content is not None, "deletions are versions"
+        key = (earlier.res_type, earlier.res_id)
+        self._db.execute(
+            "UPDATE resource_version SET content = ? WHERE seq = ?", (content, earlier.seq)
         )
+        delete_index(self._db, *key, tables=self._indexed[key])
+        self._indexed[key] = insert_index(self._db, *key, index) if index else set()
+        stored = replace(earlier, content=content)
+        self._known[key] = self._written[key] = stored
         return stored
 
 

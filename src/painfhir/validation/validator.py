@@ -27,21 +27,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from painfhir.fhir.outcome import FhirError, Issue
-from painfhir.fhir.structure import check_resource
-from painfhir.validation.invariants import check_base
+from painfhir.validation._base_checks import BLOCKING, base_checks, has_errors
 from painfhir.validation.profile import (
     Resolver,
     validate_against_profile,
     validate_claimed_profiles,
 )
 
-BLOCKING = frozenset({"fatal", "error"})
+__all__ = ["BLOCKING", "has_errors", "validate", "write_refusal"]
 
 log = logging.getLogger(__name__)
-
-
-def has_errors(issues: list[Issue]) -> bool:
-    return any(issue.severity in BLOCKING for issue in issues)
 
 
 def validate(
@@ -53,10 +48,9 @@ def validate(
 ) -> list[Issue]:
     """Every problem found in `resource`, one issue each, most fundamental first; `profiles`
     are checked besides those the resource claims."""
-    issues = check_resource(resource)
+    issues, base, extensions = base_checks(resource)
     if has_errors(issues):
         return issues
-    base, extensions = check_base(resource)
     issues += base
     profiled = validate_claimed_profiles(resource, must_support=must_support, resolve=resolve)
     claimed = set(resource.get("meta", {}).get("profile", []))
@@ -82,10 +76,9 @@ def write_refusal(
     resource: Any, *, lenient: bool = False, resolve: Resolver | None = None
 ) -> FhirError | None:
     """Why a write of `resource` must be refused (the error to raise), or None to accept it."""
-    structure = check_resource(resource)
+    structure, base, extensions = base_checks(resource)
     if has_errors(structure):
         return FhirError(400, structure)
-    base, extensions = check_base(resource)
     profiled = _painfhir(base, extensions, validate_claimed_profiles(resource, resolve=resolve))
     if lenient:
         if has_errors(base) or has_errors(profiled):

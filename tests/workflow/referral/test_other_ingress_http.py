@@ -48,6 +48,10 @@ def test_a_v2_referral_keeps_the_mapping_task_and_gets_the_intake_check(
     task = entry["resource"]
     assert business_status(task) == "2.0"
     assert "missing-medication-list" in findings(task)  # the message lists no medicines
+    # the mapping's Task and the intake findings added to it are one version, one event
+    assert task["meta"]["versionId"] == "1"
+    history = clinic.get(f"/Task/{task['id']}/_history")
+    assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["1"]
     accepted = clinic.moved(task["id"], "accept")
     assert business_status(accepted) == "3.0"
 

@@ -9,7 +9,6 @@ with something missing, `…|missing-insurance` those without insurance.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from painfhir.workflow.referral._intake import INTAKE_FINDING_SYSTEM, IntakeFinding
@@ -39,8 +38,9 @@ def findings_on(task: Json) -> list[Json]:
 
 
 def with_findings(task: Json, findings: list[IntakeFinding]) -> Json:
-    """A copy of the Task carrying exactly `findings` (inputs and tags); nothing else changes."""
-    updated = copy.deepcopy(task)
+    """A copy of the Task carrying exactly `findings` (inputs and tags); nothing else changes.
+    The copy shares the Task's other elements: neither may be changed in place afterwards."""
+    updated = dict(task)
     inputs = [entry for entry in updated.get("input") or [] if not _is_finding_input(entry)]
     inputs += [_finding_input(finding) for finding in findings]
     if inputs:

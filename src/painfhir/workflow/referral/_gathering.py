@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from painfhir.fhir.codec import parse_json
 from painfhir.interactions.reactions import shared_notes
 from painfhir.store import WriteSession
-from painfhir.workflow.referral._lookup import local_reference, resolve, search
+from painfhir.workflow.referral._lookup import local_reference, resolve
 from painfhir.workflow.referral._referral_package import ReferralPackage
 
 Json = dict[str, Any]
@@ -21,6 +22,7 @@ _RECORD_TYPES = (
     "MedicationStatement",
     "MedicationRequest",
 )
+_ON_FILE_LINKS = (("Coverage", "beneficiary"), *((t, "patient") for t in _RECORD_TYPES))
 
 
 def _resolved(
@@ -28,13 +30,6 @@ def _resolved(
 ) -> list[Json]:
     found = [resolve(session, reference) for reference in references]
     return [r for r in found if r is not None and res_type in (None, r.get("resourceType"))]
-
-
-def _on_file(session: WriteSession, patient: str) -> list[Json]:
-    records = []
-    for res_type in _RECORD_TYPES:
-        records += search(session, res_type, [("patient", patient)], _ON_FILE)
-    return records
 
 
 def _parties_of(session: WriteSession, requester: Json | None) -> list[Json]:
@@ -56,19 +51,25 @@ def referral_package(session: WriteSession, request: Json) -> ReferralPackage:
     )
     subject = local_reference(request.get("subject"))
     if subject is not None and subject[0] == "Patient":
-        coverages, records = _patient_on_file(session, f"Patient/{subject[1]}")
+        coverages, records = _patient_on_file(session, subject[1])
         package.patient_coverages = list(coverages)
         package.records += records
     return package
 
 
-def _patient_on_file(session: WriteSession, patient: str) -> tuple[list[Json], list[Json]]:
-    """The patient's Coverages and prior records, read once per write or Bundle: a package
-    resource rechecks every open referral of its patient, and they share these."""
+def _patient_on_file(session: WriteSession, patient_id: str) -> tuple[list[Json], list[Json]]:
+    """The patient's Coverages and prior records, read once per write or Bundle (in one
+    query): a package resource rechecks every open referral of its patient, and they share
+    these."""
     read: dict[str, tuple[list[Json], list[Json]]] = shared_notes().setdefault(
         "patient on file", {}
     )
-    if patient not in read:
-        coverages = search(session, "Coverage", [("beneficiary", patient)], _ON_FILE)
-        read[patient] = (coverages, _on_file(session, patient))
-    return read[patient]
+    if patient_id not in read:
+        found = session.find_linked(("Patient", patient_id), _ON_FILE_LINKS, _ON_FILE)
+        by_type: dict[str, list[Json]] = {}
+        for version in found:
+            if version.content is not None:
+                by_type.setdefault(version.res_type, []).append(parse_json(version.content))
+        records = [record for t in _RECORD_TYPES for record in by_type.get(t, [])]
+        read[patient_id] = (by_type.get("Coverage", []), records)
+    return read[patient_id]

@@ -1,0 +1,55 @@
+"""Base R4's checks of one resource — its structure, then its invariants and the extensions
+found on the same walk — remembered by content.
+
+They depend on nothing but the resource's JSON, and senders repeat themselves: every HL7 v2
+referral of a hospital carries the same Practitioners, Organizations and payer, every
+resubmitted package the same Patient. A remembered answer costs one serialisation instead of
+a walk of the whole resource. Profiles are not remembered: they may resolve references to
+other resources, which can change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from painfhir.fhir.codec import dump_json
+from painfhir.fhir.outcome import FhirError, Issue
+from painfhir.fhir.structure import check_resource
+from painfhir.validation.invariants import check_base
+
+BLOCKING = frozenset({"fatal", "error"})
+# Distinct resources remembered; the oldest is forgotten first.
+MEMO_SIZE = 4096
+
+_Checked = tuple[tuple[Issue, ...], tuple[Issue, ...], tuple[Issue, ...]]
+_memo: dict[bytes, _Checked] = {}
+
+
+def has_errors(issues: list[Issue]) -> bool:
+    return any(issue.severity in BLOCKING for issue in issues)
+
+
+def base_checks(resource: Any) -> tuple[list[Issue], list[Issue], list[Issue]]:
+    """The issues of the structure, of base R4's invariants and of painfhir's extensions;
+    the last two are empty when the structure has errors (they assume a sound structure)."""
+    try:
+        key = dump_json(resource)
+    except FhirError:  # not JSON (no memo for it); the structure check says what is wrong
+        key = None
+    checked = _memo.get(key) if key is not None else None
+    if checked is None:
+        checked = _check(resource)
+        if key is not None:
+            if len(_memo) >= MEMO_SIZE:
+                del _memo[next(iter(_memo))]
+            _memo[key] = checked
+    structure, base, extensions = checked
+    return list(structure), list(base), list(extensions)
+
+
+def _check(resource: Any) -> _Checked:
+    structure = check_resource(resource)
+    if has_errors(structure):
+        return tuple(structure), (), ()
+    base, extensions = check_base(resource)
+    return tuple(structure), tuple(base), tuple(extensions)
