@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from painfhir.mapping import (
     UnreadableMessageError,
     run_case,
 )
+from painfhir.mapping._ids import PAINFHIR_NAMESPACE, resource_id
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpora" / "hl7v2"
 REFERRAL = (CORPUS / "REF-I12-01.hl7").read_bytes()
@@ -145,3 +147,12 @@ def test_a_missing_segment_is_named_without_a_field(mappings: Mappings) -> None:
         None,
         None,
     )
+
+
+@pytest.mark.parametrize(
+    "key", [(), ("",), ("MR", "12345"), ("Müller", "\\F\\", "x" * 300), ("a\x1fb",)]
+)
+def test_resource_ids_are_rfc_4122_name_based_uuids(key: tuple[str, ...]) -> None:
+    name = "\x1f".join(("EPIC^HOSP", "Patient", *key))
+    expected = str(uuid.uuid5(PAINFHIR_NAMESPACE, name))
+    assert resource_id("EPIC^HOSP", "Patient", *key) == expected

@@ -483,9 +483,17 @@ def test_dates(elements: dict[str, Any], expected: tuple[str, str]) -> None:
     ]
 
 
-def test_date_text_is_the_stores_instant_text() -> None:
-    (row,) = _one("Patient", birthDate="1968-04-12").dates
-    assert row.low == instant_text(datetime(1968, 4, 12, tzinfo=UTC))
+@pytest.mark.parametrize(
+    ("birth_date", "low"),
+    [
+        ("1968-04-12", datetime(1968, 4, 12, tzinfo=UTC)),
+        ("0099-01-01", datetime(99, 1, 1, tzinfo=UTC)),  # fixed width before year 1000 too
+    ],
+)
+def test_date_text_is_the_stores_instant_text(birth_date: str, low: datetime) -> None:
+    (row,) = _one("Patient", birthDate=birth_date).dates
+    assert row.low == instant_text(low)
+    assert len(row.low) == len(instant_text(datetime(2024, 1, 1, tzinfo=UTC)))
 
 
 @pytest.mark.parametrize(

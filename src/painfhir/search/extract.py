@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from itertools import product
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -210,19 +211,25 @@ def _boolean(param: str, value: Any, out: IndexRows) -> None:
 # --- dates -----------------------------------------------------------------------------------
 
 
-# `painfhir.store._time.instant_text` of a UTC datetime (a test holds them equal); importing it
-# would import the store package, which imports this module.
-_INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+def _instant_text(utc: datetime) -> str:
+    """`painfhir.store._time.instant_text` of a UTC datetime (a test holds them equal);
+    importing it would import the store package, which imports this module."""
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _instant_range(value: Any) -> tuple[str, str] | None:
-    if not isinstance(value, str):
-        return None
+    return _text_range(value) if isinstance(value, str) else None
+
+
+# The same dates recur across a write's resources and across writes (every version's
+# lastUpdated in a transaction, a patient's birth date, a referral's dates in its package).
+@lru_cache(maxsize=4096)
+def _text_range(value: str) -> tuple[str, str] | None:
     try:
         low, high = _range_of(value)
     except (ValueError, OverflowError):  # not a date (validation's business), or past 9999
         return None
-    return low.strftime(_INSTANT_FORMAT), high.strftime(_INSTANT_FORMAT)
+    return _instant_text(low), _instant_text(high)
 
 
 def _date(param: str, value: Any, out: IndexRows) -> None:
