@@ -190,3 +190,20 @@ def test_find_linked_reads_what_points_to_a_resource_by_type_in_one_query(store:
         ]
         assert session.find_linked(("Patient", "p1"), [("Coverage", "payor")], 5)[0].res_id == "cov"
         assert session.find_linked(("Patient", "p1"), [], 5) == []
+
+
+def test_read_ahead_gives_current_what_a_query_of_its_own_would(store: Store) -> None:
+    with store.write() as session:
+        for n in range(250):  # more than one statement's worth
+            writes.update(session, f"p{n}", {**PATIENT, "id": f"p{n}"})
+        writes.delete(session, "Patient", "p7")
+    stored = store.read("Patient", "p3")
+    with store.write() as session:
+        keys = [("Patient", f"p{n}") for n in range(260)] + [("Patient", "p3")]
+        session.read_ahead(keys)
+        p3, p7 = session.current("Patient", "p3"), session.current("Patient", "p7")
+        assert p3 is not None and stored is not None and p3 == stored
+        assert p7 is not None and p7.deleted and p7.version == 2
+        assert session.current("Patient", "p255") is None  # read ahead, and not there
+        written = writes.update(session, "p3", {**PATIENT, "id": "p3", "gender": "male"}).version
+        assert written.version == 2 and session.current("Patient", "p3") == written

@@ -278,6 +278,13 @@ class _Transaction:
     def run(self, representation: bool) -> list[dict[str, Any]]:
         results: dict[int, dict[str, Any]] = {}
         written: dict[int, writes.Written | None] = {}
+        by_index = {entry.index: entry.res_type for entry in self.entries}
+        targets = [
+            (res_type, res_id)
+            for index, res_id in self.ids.items()
+            if res_id is not None and (res_type := by_index[index]) is not None
+        ]
+        self.session.read_ahead(targets)  # one query, not one per entry
         with reactions.deferred():  # reactions see the whole Bundle, written
             for entry in sorted(self.entries, key=lambda e: (_ORDER[e.method], e.index)):
                 try:

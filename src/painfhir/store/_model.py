@@ -87,6 +87,12 @@ class WriteSession(Protocol):
 
     def current(self, res_type: str, res_id: str) -> StoredVersion | None: ...
 
+    def read_ahead(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Read the current versions of these (type, id) in one query, as `current` would
+        (locking them where it does), so that `current` finds them without a query of its
+        own: a transaction Bundle reads all its entries' targets at once."""
+        ...
+
     def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         """Ids of live resources of `res_type` matching all criteria (at most `limit`), for a
         conditional write: no other writer can create a match until this one commits."""

@@ -23,6 +23,9 @@ from painfhir.store._search_exec import run_search
 from painfhir.store._search_sql import where_clause
 from painfhir.store._time import instant_text, utc_now
 
+# Resources read ahead per statement: well inside every driver's limit on parameters.
+_READ_AHEAD_CHUNK = 200
+
 
 class SqlWriteSession:
     """One write transaction. `lock_type` is called before a conditional match, `lock_current`
@@ -58,6 +61,22 @@ class SqlWriteSession:
         row = self._db.execute(self._current_sql, key).fetchone()
         found = self._known[key] = as_version(row) if row else None
         return found
+
+    def read_ahead(self, keys: Sequence[tuple[str, str]]) -> None:
+        wanted = [key for key in dict.fromkeys(keys) if key not in self._known]
+        for start in range(0, len(wanted), _READ_AHEAD_CHUNK):
+            chunk = wanted[start : start + _READ_AHEAD_CHUNK]
+            pairs = ", ".join("(?, ?)" for _ in chunk)
+            rows = self._db.execute(
+                f"{CURRENT} WHERE (r.res_type, r.res_id) IN (VALUES {pairs})"
+                + (" FOR UPDATE OF r" if self._lock_current else ""),
+                [part for key in chunk for part in key],
+            ).fetchall()
+            for key in chunk:
+                self._known[key] = None
+            for row in rows:
+                found = as_version(row)
+                self._known[(found.res_type, found.res_id)] = found
 
     def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         self._lock_type(res_type)
