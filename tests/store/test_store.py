@@ -207,3 +207,21 @@ def test_read_ahead_gives_current_what_a_query_of_its_own_would(store: Store) ->
         assert session.current("Patient", "p255") is None  # read ahead, and not there
         written = writes.update(session, "p3", {**PATIENT, "id": "p3", "gender": "male"}).version
         assert written.version == 2 and session.current("Patient", "p3") == written
+
+
+def test_read_ahead_looks_each_resource_up_by_its_key_on_sqlite(tmp_path: Path) -> None:
+    """Not a scan of every resource: a Bundle's read-ahead must cost the same in a store of
+    a million resources as in an empty one."""
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}")
+    try:
+        statements: list[str] = []
+        with store.write() as session:
+            db = store._writes.active  # type: ignore[attr-defined]
+            db.set_trace_callback(statements.append)
+            session.read_ahead([("Patient", "a"), ("Patient", "b")])
+            db.set_trace_callback(None)
+            (read,) = [s for s in statements if "wanted" in s]
+            plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {read}"))
+        assert "SEARCH r USING PRIMARY KEY" in plan and "SCAN r" not in plan, plan
+    finally:
+        store.close()

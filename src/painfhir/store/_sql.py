@@ -67,8 +67,13 @@ class SqlWriteSession:
         for start in range(0, len(wanted), _READ_AHEAD_CHUNK):
             chunk = wanted[start : start + _READ_AHEAD_CHUNK]
             pairs = ", ".join("(?, ?)" for _ in chunk)
+            # A join, not `(res_type, res_id) IN (VALUES …)`, which SQLite answers by
+            # scanning every resource: from each wanted pair, one primary-key look-up.
             rows = self._db.execute(
-                f"{CURRENT} WHERE (r.res_type, r.res_id) IN (VALUES {pairs})"
+                f"WITH wanted (res_type, res_id) AS (VALUES {pairs})"
+                f" SELECT {VERSION_COLUMNS} FROM wanted w"
+                " JOIN resource r ON r.res_type = w.res_type AND r.res_id = w.res_id"
+                " JOIN resource_version v ON v.seq = r.seq"
                 + (" FOR UPDATE OF r" if self._lock_current else ""),
                 [part for key in chunk for part in key],
             ).fetchall()
