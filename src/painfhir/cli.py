@@ -22,6 +22,7 @@ from painfhir.ingress.message_json import message_details
 from painfhir.interactions import bundles, writes
 from painfhir.interactions.reactions import install as install_reactions
 from painfhir.mapping import MappingError, Mappings, run_case
+from painfhir.notify.commands import add_notify_commands
 from painfhir.settings import Settings
 from painfhir.store import MESSAGE_STATUSES, REPLAYABLE, MessageQuery, Store, open_store
 from painfhir.validation.report import table, validate_file
@@ -226,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     upgrade_cmd.set_defaults(run=db_upgrade)
 
     _add_messages_commands(commands)
+    add_notify_commands(commands)
 
     validate_cmd = commands.add_parser(
         "validate", help="validate FHIR JSON files; exit status 1 if any has an error"

@@ -7,7 +7,6 @@ POST /notify/deliveries/{id}/$retry                  a dead letter back in its q
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -18,56 +17,15 @@ from starlette.routing import Route
 from painfhir.api.exchange import store_of
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError
-from painfhir.store import (
-    DELIVERY_STATUSES,
-    Delivery,
-    DeliveryAttempt,
-    DeliveryQuery,
-    DeliveryStatus,
-    Store,
-)
-from painfhir.store._time import instant_text, utc_now
+from painfhir.notify.report import delivery_details, delivery_summary
+from painfhir.store import DELIVERY_STATUSES, DeliveryQuery, DeliveryStatus, Store
+from painfhir.store._time import utc_now
 
 _MAX_COUNT = 1000
 
 
 def _json(value: object) -> Response:
     return Response(dump_json(value), media_type="application/json")
-
-
-def _instant(moment: datetime | None) -> str | None:
-    return instant_text(moment) if moment is not None else None
-
-
-def delivery_summary(delivery: Delivery) -> dict[str, object]:
-    return {
-        "id": delivery.id,
-        "status": delivery.status,
-        "subscription": f"Subscription/{delivery.subscription}",
-        "endpoint": delivery.endpoint,
-        "contentType": delivery.content_type,
-        "focus": f"{delivery.res_type}/{delivery.res_id}/_history/{delivery.version}",
-        "outboxSeq": delivery.outbox_seq,
-        "attempts": delivery.attempts,
-        "nextAttemptAt": _instant(delivery.next_attempt_at)
-        if delivery.status == "pending"
-        else None,
-        "lastError": delivery.last_error,
-        "createdAt": _instant(delivery.created_at),
-        "deliveredAt": _instant(delivery.delivered_at),
-    }
-
-
-def delivery_details(delivery: Delivery, attempts: list[DeliveryAttempt]) -> dict[str, object]:
-    payload = delivery.payload.decode("utf-8", "replace") if delivery.payload else None
-    return {
-        **delivery_summary(delivery),
-        "payload": payload,
-        "attemptLog": [
-            {"at": instant_text(a.attempted_at), "outcome": a.outcome, "detail": a.detail}
-            for a in attempts
-        ],
-    }
 
 
 def _status(value: str | None) -> DeliveryStatus | None:

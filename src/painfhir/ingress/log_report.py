@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from painfhir.store import LoggedMessage
 from painfhir.store._time import instant_text
+from painfhir.text_table import text_table
 
 _HEADINGS = ("id", "received", "channel", "type", "sender", "control id", "status", "ack")
 
@@ -26,9 +27,4 @@ def _row(message: LoggedMessage) -> tuple[str, ...]:
 def message_table(messages: Sequence[LoggedMessage]) -> str:
     if not messages:
         return "no messages"
-    rows = [_HEADINGS, *(_row(message) for message in messages)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADINGS))]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+    return text_table(_HEADINGS, [_row(message) for message in messages])
