@@ -36,10 +36,16 @@ class ConceptMaps:
 
     def __init__(self, concept_maps: Iterable[dict[str, Any]]) -> None:
         self.urls: list[str] = []
+        self._maps: list[dict[str, Any]] = []
         self._groups: dict[str, list[_Group]] = {}
         self._by_url: dict[str, list[_Group]] = {}
         for concept_map in concept_maps:
             self._add(concept_map)
+
+    def under(self, site: ConceptMaps) -> ConceptMaps:
+        """These maps with a site's in front: a code the site's groups hold is translated
+        the site's way, any other as before (`unmapped` fallbacks included)."""
+        return ConceptMaps([*site._maps, *self._maps])
 
     @classmethod
     def load(cls, folder: Path) -> ConceptMaps:
@@ -52,6 +58,7 @@ class ConceptMaps:
             raise ValueError(f"not a ConceptMap: {concept_map.get('resourceType')!r}")
         url = concept_map.get("url", "")
         self.urls.append(url)
+        self._maps.append(concept_map)
         for group in concept_map.get("group", []):
             entry = _Group(
                 url,

@@ -1,10 +1,13 @@
 """Finding mapping modules: the built-in ones and each folder a site adds.
 
 A module is a folder holding `module.py`; a folder given on `PAINFHIR_MAPPINGS_PATH` may be
-one module or hold several (one per sub-folder). Each `module.py` is loaded under a name of
-its own (`painfhir_mapping_<n>_<folder>`), so two modules may both call their file
-`module.py` and neither shadows the other; it is loaded as a package, so a module may split
-its rules over sibling files and import them relatively.
+one module or hold several (one per sub-folder). A site folder with `conceptmaps/` but no
+`module.py` adds ConceptMaps to the module of its name (the built-in `hl7v2`, say) instead:
+the site's local codes and namespaces, without a copy of the module.
+
+Each `module.py` is loaded under a name of its own (`painfhir_mapping_<n>_<folder>`), so two
+modules may both call their file `module.py` and neither shadows the other; it is loaded as
+a package, so a module may split its rules over sibling files and import them relatively.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import itertools
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
@@ -52,12 +55,42 @@ def discover(extra_paths: Sequence[Path]) -> Discovered:
     not take down the modules, or the server, that work."""
     found = Discovered([], {})
     _load_all(found, builtin_folder(), builtin=True)
+    overlays: list[Path] = []
     for path in extra_paths:
         if path.is_dir():
             _load_all(found, path, builtin=False)
+            overlays += _overlay_folders(path)
         else:
             found.failures[path.name] = ModuleLoadError(f"mappings path {path} is not a folder")
+    for folder in overlays:
+        _apply_overlay(found, folder)
     return found
+
+
+def _overlay_folders(path: Path) -> Iterator[Path]:
+    for folder in (path, *sorted(p for p in path.iterdir() if p.is_dir())):
+        if (folder / "conceptmaps").is_dir() and not (folder / "module.py").is_file():
+            yield folder
+
+
+def _apply_overlay(found: Discovered, folder: Path) -> None:
+    """Put the site's ConceptMaps in front of those of every module named like `folder`. A
+    broken overlay leaves its module out, as a broken module would be: mapping with half a
+    site's codes would store wrong data without a word."""
+    name = folder.name
+    targets = [i for i, module in enumerate(found.modules) if module.name == name]
+    if not targets:
+        found.failures[name] = ModuleLoadError(f"{folder / 'conceptmaps'}: no module {name!r}")
+        return
+    try:
+        site = ConceptMaps.load(folder / "conceptmaps")
+    except (ValueError, orjson.JSONDecodeError) as error:
+        found.failures[name] = ModuleLoadError(f"{folder / 'conceptmaps'}: {error}")
+        found.modules[:] = [m for m in found.modules if m.name != name]
+        return
+    for i in targets:
+        module = found.modules[i]
+        found.modules[i] = replace(module, concept_maps=module.concept_maps.under(site))
 
 
 def _load_all(found: Discovered, path: Path, *, builtin: bool) -> None:
