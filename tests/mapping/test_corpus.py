@@ -35,6 +35,8 @@ STRUCTURAL_KEYS = {
     "intent",
     "contentType",
     "data",
+    "use",  # ClaimResponse: preauthorization, R4's required code for what AUT is
+    "outcome",  # ClaimResponse: complete, the payer has decided
 }
 
 # the code system of AllergyIntolerance.clinicalStatus, which R4 requires (ait-1) and AL1
@@ -42,9 +44,10 @@ STRUCTURAL_KEYS = {
 REQUIRED_STATUS_SYSTEMS = {"http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"}
 
 # the kinds both sides produce; FHIR-Converter also makes Provenance, MessageHeader,
-# Location, Device, RelatedPerson, Account, ClaimResponse (docs/mapping.md says why not here)
+# Location, Device, RelatedPerson, Account (docs/mapping.md says why not here)
 SHARED_KINDS = {
     "REF-I12-01": {
+        "ClaimResponse",
         "Patient",
         "ServiceRequest",
         "Practitioner",
@@ -204,3 +207,21 @@ def test_a_cancellation_patches_the_referral_s_task() -> None:
     # The Task is created only if none has its placer identifier; the PATCH finds it by it.
     criteria = task["request"]["ifNoneExist"]
     assert entry["request"] == {"method": "PATCH", "url": f"Task?{criteria}"}
+
+
+def test_the_referrals_prior_authorization_is_a_preauthorization_claim_response() -> None:
+    resources = [entry["resource"] for entry in mapped("REF-I12-01")["entry"]]
+    by_url = {entry["fullUrl"]: entry["resource"] for entry in mapped("REF-I12-01")["entry"]}
+    (request,) = [r for r in resources if r["resourceType"] == "ServiceRequest"]
+    # the AUT after RF1 is the referral's; the one in the PROCEDURE group a past procedure's
+    (authorization,) = [r for r in resources if r["resourceType"] == "ClaimResponse"]
+    insured = [by_url[i["reference"]]["resourceType"] for i in request["insurance"]]
+    assert insured == ["Coverage", "ClaimResponse"]
+    assert authorization["use"] == "preauthorization"
+    assert authorization["preAuthRef"] == "HL71001111111111"  # AUT-6
+    assert authorization["preAuthPeriod"] == {"start": "2022-01-10", "end": "2022-03-10"}
+    assert authorization["created"] == "2022-03-10"  # AUT-10, the process date
+    assert authorization["type"]["coding"][0]["code"] == "professional"
+    assert authorization["patient"] == request["subject"]
+    insurer = by_url[authorization["insurer"]["reference"]]
+    assert (insurer["identifier"], insurer["name"]) == ([{"value": "HC02"}], "HIIC(MI State Code)")

@@ -1,5 +1,5 @@
-"""Insurance: Coverage and its payer Organization from IN1 (+ IN2), and the Encounter of
-PV1 / PV2."""
+"""Insurance: Coverage and its payer Organization from IN1 (+ IN2), the payer's prior
+authorization of the referral from AUT, and the Encounter of PV1 / PV2."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from painfhir.mapping.v2fhir._types import (
 )
 
 _ENCOUNTER_CLASS = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+_CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 
 
 def coverage(ctx: Hl7v2Context, read: Terser, beneficiary: Json) -> Json | None:
@@ -63,6 +64,51 @@ def _payer(ctx: Hl7v2Context, read: Terser) -> Json | None:
     put(resource, "telecom", telecoms(ctx, read, "IN1-7"))
     put(resource, "address", addresses(read, "IN1-5"))
     key = (company.get("system", ""), company["value"]) if company else ("name", name or "")
+    resource["id"] = ctx.resource_id("Organization", *key)
+    return ctx.add(resource)
+
+
+def authorization(
+    ctx: Hl7v2Context, read: Terser, patient: Json, referral_type: str, created: str
+) -> Json | None:
+    """AUT in `read`'s scope: the payer's prior authorization (AUT-6) of the referral, as a
+    preauthorization ClaimResponse; `created` when AUT-10 (process date) is empty. Its type
+    comes from the referral's type (RF1-3) through the ConceptMap."""
+    number = identifier(ctx, read, "AUT-6", "EI")
+    insurer = _authorizing_payer(ctx, read)
+    claim_type = table_coding(ctx, "0281", referral_type, _CLAIM_TYPE)
+    if number is None or insurer is None or claim_type is None:
+        return None
+    resource: Json = {
+        "resourceType": "ClaimResponse",
+        "id": ctx.resource_id("ClaimResponse", insurer["reference"], number["value"]),
+        "identifier": [number],
+        "status": "active",
+        "type": {"coding": [claim_type]},
+        "use": "preauthorization",
+        "patient": patient,
+        "created": date_time_at(ctx, read, "AUT-10") or created,
+        "insurer": insurer,
+        "outcome": "complete",
+        "preAuthRef": number["value"],
+    }
+    period = {"start": date_at(ctx, read, "AUT-4"), "end": date_at(ctx, read, "AUT-5")}
+    put(resource, "preAuthPeriod", {key: value for key, value in period.items() if value})
+    return ctx.add(resource)
+
+
+def _authorizing_payer(ctx: Hl7v2Context, read: Terser) -> Json | None:
+    """AUT-2 (the payer's company id) and AUT-3 (its name): the same Organization as an IN1
+    payer with that id and no assigning authority."""
+    company = clean(read.value("AUT-2.1"))
+    name = clean(read.value("AUT-3"))
+    if company is None and name is None:
+        return None
+    resource: Json = {"resourceType": "Organization"}
+    if company:
+        resource["identifier"] = [{"value": company}]
+    put(resource, "name", name)
+    key = ("", company) if company else ("name", name or "")
     resource["id"] = ctx.resource_id("Organization", *key)
     return ctx.add(resource)
 

@@ -14,7 +14,7 @@ from painfhir.mapping.v2fhir._clinical import (
     observation,
     procedure,
 )
-from painfhir.mapping.v2fhir._coverage import coverage, encounter
+from painfhir.mapping.v2fhir._coverage import authorization, coverage, encounter
 from painfhir.mapping.v2fhir._orders import add_orders, order_referral
 from painfhir.mapping.v2fhir._people import patient, provider
 from painfhir.mapping.v2fhir._referral import (
@@ -82,6 +82,13 @@ def _gather_context(
     subject = referral.patient
     for group in tree.groups("INSURANCE"):
         found = coverage(ctx, read.within(group), subject)
+        if found:
+            referral.insurance.append(found)
+    # the referral's own authorization; a PROCEDURE group's AUT is a past procedure's
+    for group in tree.groups("AUTHORIZATION_CONTACT"):
+        referral_type = read.value("RF1-3.1")
+        created = message_time(ctx)
+        found = authorization(ctx, read.within(group), subject, referral_type, created)
         if found:
             referral.insurance.append(found)
     for dg1 in own_segments(tree, "DG1"):
