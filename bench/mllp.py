@@ -54,7 +54,9 @@ def referral(template: str, run: str, n: int) -> bytes:
     text = text.replace("|226839^EPIC|", f"|{run}{n:07d}^EPIC|")
     text = text.replace("11001^EXTID", f"R{n:08d}^EXTID")
     text = text.replace("K63.3^Ulcer of Intestine^I10", _DIAGNOSES[n % len(_DIAGNOSES)])
-    text = re.sub(r"\|202201(\d\d)", lambda m: f"|2024{1 + n % 12:02d}{m.group(1)}", text)
+    # every date of the referral moves by the same number of years, so their order (an
+    # authorization's start before its end) stays as the sender wrote it
+    text = re.sub(r"\|2022(\d{4})", lambda m: f"|{2023 + n % 3}{m.group(1)}", text)
     return text.encode("utf-8")
 
 
