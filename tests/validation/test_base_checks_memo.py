@@ -3,6 +3,8 @@ change to it a fresh one, and no caller can spoil what is remembered."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from painfhir.fhir.outcome import Issue
@@ -44,3 +46,17 @@ def test_the_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_what_is_not_json_is_checked_without_a_memo() -> None:
     assert _errors(validate({"resourceType": "Practitioner", "active": {1, 2}}))
+
+
+def test_threads_filling_the_memo_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server validates on a thread pool: evicting and adding at once must not fail."""
+    monkeypatch.setattr(_base_checks, "MEMO_SIZE", 8)
+    monkeypatch.setattr(_base_checks, "_memo", {})
+
+    def validate_many(thread: int) -> int:
+        return sum(len(validate({**PRACTITIONER, "id": f"t{thread}-{n}"})) for n in range(300))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(validate_many, range(8)))
+    assert len(set(counts)) == 1  # every thread got the same answers for alike resources
+    assert len(_base_checks._memo) <= 8

@@ -63,7 +63,8 @@ class SqlWriteSession:
         return found
 
     def read_ahead(self, keys: Sequence[tuple[str, str]]) -> None:
-        wanted = [key for key in dict.fromkeys(keys) if key not in self._known]
+        # in key order: concurrent transactions lock the rows they share in the same order
+        wanted = sorted(key for key in set(keys) if key not in self._known)
         for start in range(0, len(wanted), _READ_AHEAD_CHUNK):
             chunk = wanted[start : start + _READ_AHEAD_CHUNK]
             pairs = ", ".join("(?, ?)" for _ in chunk)

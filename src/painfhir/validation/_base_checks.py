@@ -10,6 +10,7 @@ other resources, which can change.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from painfhir.fhir.codec import dump_json
@@ -23,6 +24,7 @@ MEMO_SIZE = 4096
 
 _Checked = tuple[tuple[Issue, ...], tuple[Issue, ...], tuple[Issue, ...]]
 _memo: dict[bytes, _Checked] = {}
+_memo_lock = threading.Lock()
 
 
 def has_errors(issues: list[Issue]) -> bool:
@@ -40,9 +42,10 @@ def base_checks(resource: Any) -> tuple[list[Issue], list[Issue], list[Issue]]:
     if checked is None:
         checked = _check(resource)
         if key is not None:
-            if len(_memo) >= MEMO_SIZE:
-                del _memo[next(iter(_memo))]
-            _memo[key] = checked
+            with _memo_lock:  # writes come from the server's thread pool
+                while len(_memo) >= MEMO_SIZE:
+                    del _memo[next(iter(_memo))]
+                _memo[key] = checked
     structure, base, extensions = checked
     return list(structure), list(base), list(extensions)
 
