@@ -225,3 +225,15 @@ def test_the_referrals_prior_authorization_is_a_preauthorization_claim_response(
     assert authorization["patient"] == request["subject"]
     insurer = by_url[authorization["insurer"]["reference"]]
     assert (insurer["identifier"], insurer["name"]) == ([{"value": "HC02"}], "HIIC(MI State Code)")
+
+
+def test_an_authorization_of_a_referral_without_a_type_code_is_kept() -> None:
+    source = (CORPUS / "REF-I12-01.hl7").read_text(encoding="utf-8-sig")
+    untyped = source.replace("|Med^Medical^HL70281|", "|^Medical|")
+    assert untyped != source
+    bundle = MAPPINGS.map(untyped.encode()).bundle
+    (authorization,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ClaimResponse"
+    ]
+    # a type the ConceptMap does not list, none included: its `unmapped` rule decides
+    assert authorization["type"]["coding"][0]["code"] == "professional"

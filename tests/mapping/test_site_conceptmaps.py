@@ -79,3 +79,11 @@ def test_a_broken_site_conceptmap_leaves_its_module_out(tmp_path: Path) -> None:
     assert "hl7v2" not in mappings.modules
     assert "conceptmaps" in mappings.failures["hl7v2"].reason
     assert "epic_referral" in mappings.modules  # the other modules are not touched
+
+
+def test_a_site_conceptmap_that_is_not_one_leaves_its_module_out(tmp_path: Path) -> None:
+    malformed = _namespaces()
+    del malformed["group"][0]["element"][0]["code"]  # an element must have a code
+    mappings = Mappings.discover([_site(tmp_path, malformed)])
+    assert "hl7v2" not in mappings.modules
+    assert "conceptmaps" in mappings.failures["hl7v2"].reason

@@ -132,3 +132,43 @@ def test_the_log_is_copied_into_the_database_file_beside_the_writes(tmp_path: Pa
         time.sleep(0.01)
     assert path.stat().st_size > before
     store.close()
+
+
+@pytest.mark.parametrize("through", ["current", "read_ahead"])
+def test_a_writer_that_waited_for_another_updates_what_that_one_committed(
+    database: Database, through: str
+) -> None:
+    """The second writer's read of the current version waits for the first's lock, then
+    sees its version: it writes version 3, never a second version 1 or 2 (a 409)."""
+    first, second = open_store(database.url), open_store(database.url)
+    try:
+        with first.write() as session:
+            writes.update(session, "shared", {"resourceType": "Patient", "id": "shared"})
+        holding, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with first.write() as session:
+                writes.update(session, "shared", {**_patient(0, 0), "id": "shared"})
+                holding.set()
+                release.wait(30)
+
+        def update_after() -> int:
+            with second.write() as session:
+                if through == "read_ahead":
+                    session.read_ahead([("Patient", "shared"), ("Patient", "absent")])
+                changed = {"resourceType": "Patient", "id": "shared", "gender": "female"}
+                return writes.update(session, "shared", changed).version.version
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            held = pool.submit(hold)
+            assert holding.wait(30)
+            waiting = pool.submit(update_after)
+            time.sleep(0.5)  # the second writer is waiting for the first's lock by now
+            release.set()
+            held.result(timeout=60)
+            assert waiting.result(timeout=60) == 3
+        stored = first.read("Patient", "shared")
+        assert stored is not None and stored.version == 3 and b'"female"' in (stored.content or b"")
+    finally:
+        first.close()
+        second.close()

@@ -60,3 +60,14 @@ def test_threads_filling_the_memo_together(monkeypatch: pytest.MonkeyPatch) -> N
         counts = list(pool.map(validate_many, range(8)))
     assert len(set(counts)) == 1  # every thread got the same answers for alike resources
     assert len(_base_checks._memo) <= 8
+
+
+def test_documents_are_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory: a Binary of a megabyte is checked, never kept."""
+    monkeypatch.setattr(_base_checks, "_memo", {})
+    document = {"resourceType": "Binary", "contentType": "application/pdf", "data": "QUJD" * 2**18}
+    assert _errors(validate(document)) == []
+    assert _base_checks._memo == {}
+    validate(PRACTITIONER)
+    assert len(_base_checks._memo) == 1
+    assert all(len(key) == 16 for key in _base_checks._memo)  # digests, not the JSON

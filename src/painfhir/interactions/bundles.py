@@ -297,7 +297,9 @@ class _Transaction:
                 except FhirError as error:
                     raise _fail(entry, error) from None
         for index, done in written.items():
-            results[index] = _written_response(done, representation)
+            # the deferred reactions may have completed what an entry wrote
+            stored = writes.as_stored(self.session, done) if done is not None else None
+            results[index] = _written_response(stored, representation)
         return [results[entry.index] for entry in self.entries]
 
 

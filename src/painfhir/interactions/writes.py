@@ -3,7 +3,7 @@ request and a transaction Bundle entry run exactly the same code."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jsonpatch
@@ -77,7 +77,18 @@ def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: 
     created = current is None or current.deleted
     reacted = reactions.react(session, stored, resource)
     reacted.issues[:0] = kept  # deferred reactions add theirs after these
-    return Written(201 if created else 200, stored, reacted)
+    return as_stored(session, Written(201 if created else 200, stored, reacted))
+
+
+def as_stored(session: WriteSession, written: Written) -> Written:
+    """`written` with the content its version holds now: a reaction later in the same
+    transaction may have replaced it (one version per resource per transaction), and an
+    answer must never show a version's content other than the stored one."""
+    version = written.version
+    latest = session.current(version.res_type, version.res_id)  # remembered: no query
+    if latest is None or latest.seq != version.seq or latest.content == version.content:
+        return written
+    return replace(written, version=latest)
 
 
 def create(

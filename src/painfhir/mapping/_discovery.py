@@ -21,8 +21,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
-import orjson
-
 import painfhir
 from painfhir.mapping._conceptmap import ConceptMaps
 from painfhir.mapping._errors import ModuleLoadError
@@ -84,8 +82,8 @@ def _apply_overlay(found: Discovered, folder: Path) -> None:
         return
     try:
         site = ConceptMaps.load(folder / "conceptmaps")
-    except (ValueError, orjson.JSONDecodeError) as error:
-        found.failures[name] = ModuleLoadError(f"{folder / 'conceptmaps'}: {error}")
+    except Exception as error:  # whatever is wrong with a site's file, the server starts
+        found.failures[name] = ModuleLoadError(f"{folder / 'conceptmaps'}: {error!r}")
         found.modules[:] = [m for m in found.modules if m.name != name]
         return
     for i in targets:
@@ -117,8 +115,8 @@ def load_module(folder: Path, *, builtin: bool) -> MappingModule:
         raise ModuleLoadError(f"{folder / 'module.py'} defines no MAPPING")
     try:
         concept_maps = ConceptMaps.load(folder / "conceptmaps")
-    except (ValueError, orjson.JSONDecodeError) as error:
-        raise ModuleLoadError(f"{folder / 'conceptmaps'}: {error}") from error
+    except Exception as error:  # a malformed map (no code, a wrong type) names itself
+        raise ModuleLoadError(f"{folder / 'conceptmaps'}: {error!r}") from error
     name = folder.name
     return MappingModule(name, folder, mapping, concept_maps, builtin, _cases(name, folder))
 

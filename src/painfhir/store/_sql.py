@@ -44,9 +44,6 @@ class SqlWriteSession:
     ) -> None:
         self._db = db
         self._lock_type = lock_type
-        self._current_sql = f"{CURRENT} WHERE r.res_type = ? AND r.res_id = ?" + (
-            " FOR UPDATE OF r" if lock_current else ""
-        )
         self._lock_current = lock_current
         self._known: dict[tuple[str, str], StoredVersion | None] = {}
         # What this transaction wrote: the version, and the index tables it put rows in.
@@ -56,33 +53,56 @@ class SqlWriteSession:
 
     def current(self, res_type: str, res_id: str) -> StoredVersion | None:
         key = (res_type, res_id)
-        if key in self._known:
-            return self._known[key]
-        row = self._db.execute(self._current_sql, key).fetchone()
-        found = self._known[key] = as_version(row) if row else None
-        return found
+        if key not in self._known:
+            self._read_current([key])
+        return self._known[key]
 
     def read_ahead(self, keys: Sequence[tuple[str, str]]) -> None:
-        # in key order: concurrent transactions lock the rows they share in the same order
         wanted = sorted(key for key in set(keys) if key not in self._known)
         for start in range(0, len(wanted), _READ_AHEAD_CHUNK):
-            chunk = wanted[start : start + _READ_AHEAD_CHUNK]
-            pairs = ", ".join("(?, ?)" for _ in chunk)
-            # A join, not `(res_type, res_id) IN (VALUES …)`, which SQLite answers by
-            # scanning every resource: from each wanted pair, one primary-key look-up.
-            rows = self._db.execute(
-                f"WITH wanted (res_type, res_id) AS (VALUES {pairs})"
-                f" SELECT {VERSION_COLUMNS} FROM wanted w"
-                " JOIN resource r ON r.res_type = w.res_type AND r.res_id = w.res_id"
-                " JOIN resource_version v ON v.seq = r.seq"
-                + (" FOR UPDATE OF r" if self._lock_current else ""),
-                [part for key in chunk for part in key],
+            self._read_current(wanted[start : start + _READ_AHEAD_CHUNK])
+
+    def _read_current(self, keys: list[tuple[str, str]]) -> None:
+        """The current versions of `keys` (locked where writers run concurrently), into
+        `_known`; None for those that do not exist."""
+        pairs = ", ".join("(?, ?)" for _ in keys)
+        params = [part for key in keys for part in key]
+        # A join from the wanted keys, not `(res_type, res_id) IN (VALUES …)`, which SQLite
+        # answers by scanning every resource: one primary-key look-up a key.
+        wanted = (
+            f"WITH wanted (res_type, res_id) AS (VALUES {pairs}) SELECT {{}} FROM wanted w"
+            " JOIN resource r ON r.res_type = w.res_type AND r.res_id = w.res_id"
+        )
+        if self._lock_current:
+            # The resource rows alone are locked, then their versions read: a locking
+            # statement that joins the version drops the row when, after waiting for another
+            # writer, the version it joined is no longer the row's. Sorted before locking
+            # (PostgreSQL sorts first), so transactions that share rows lock them in one order.
+            locked = self._db.execute(
+                wanted.format("r.seq")
+                + ' ORDER BY r.res_type COLLATE "C", r.res_id COLLATE "C" FOR UPDATE OF r',
+                params,
             ).fetchall()
-            for key in chunk:
-                self._known[key] = None
-            for row in rows:
-                found = as_version(row)
-                self._known[(found.res_type, found.res_id)] = found
+            seqs = [row[0] for row in locked]
+            marks = ", ".join("?" for _ in seqs)
+            rows = (
+                self._db.execute(
+                    f"SELECT {VERSION_COLUMNS} FROM resource_version v WHERE v.seq IN ({marks})",
+                    seqs,
+                ).fetchall()
+                if seqs
+                else []
+            )
+        else:
+            rows = self._db.execute(
+                wanted.format(VERSION_COLUMNS) + " JOIN resource_version v ON v.seq = r.seq",
+                params,
+            ).fetchall()
+        for key in keys:
+            self._known[key] = None
+        for row in rows:
+            found = as_version(row)
+            self._known[(found.res_type, found.res_id)] = found
 
     def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         self._lock_type(res_type)

@@ -10,6 +10,7 @@ other resources, which can change.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Any
 
@@ -21,9 +22,10 @@ from painfhir.validation.invariants import check_base
 BLOCKING = frozenset({"fatal", "error"})
 # Distinct resources remembered; the oldest is forgotten first.
 MEMO_SIZE = 4096
+MEMO_MAX_BYTES = 64 * 1024
 
 _Checked = tuple[tuple[Issue, ...], tuple[Issue, ...], tuple[Issue, ...]]
-_memo: dict[bytes, _Checked] = {}
+_memo: dict[bytes, _Checked] = {}  # by blake2b digest of the JSON
 _memo_lock = threading.Lock()
 
 
@@ -35,9 +37,16 @@ def base_checks(resource: Any) -> tuple[list[Issue], list[Issue], list[Issue]]:
     """The issues of the structure, of base R4's invariants and of painfhir's extensions;
     the last two are empty when the structure has errors (they assume a sound structure)."""
     try:
-        key = dump_json(resource)
+        content = dump_json(resource)
     except FhirError:  # not JSON (no memo for it); the structure check says what is wrong
-        key = None
+        content = b""
+    # By digest, and only for resources of the size senders repeat: the memo must not hold
+    # documents (a Binary, a DiagnosticReport with its PDF) in memory.
+    key = (
+        hashlib.blake2b(content, digest_size=16).digest()
+        if 0 < len(content) <= MEMO_MAX_BYTES
+        else None
+    )
     checked = _memo.get(key) if key is not None else None
     if checked is None:
         checked = _check(resource)

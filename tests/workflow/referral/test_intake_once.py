@@ -7,9 +7,12 @@ from collections.abc import Iterator
 import pytest
 
 from painfhir import workflow
+from painfhir.fhir.codec import parse_json
 from painfhir.interactions import bundles, reactions
+from painfhir.mapping import Mappings
 from painfhir.store import Store
 from painfhir.workflow.referral import _gathering, _reactions
+from tests.conftest import CORPORA
 from tests.workflow.referral.referral_package import referral_bundle
 
 
@@ -41,3 +44,16 @@ def test_a_package_bundle_checks_its_referral_once(
     # The referral's arrival checks it; its Condition, Coverage and records, written in the
     # same Bundle, would have checked it again.
     assert len(gathered) == 1
+
+
+def test_an_answer_shows_the_content_its_version_holds(store: Store, reacting: None) -> None:
+    """An HL7 v2 referral's Task gets its intake findings in the same transaction (one
+    version): the transaction-response must show that version as stored, findings and all."""
+    raw = (CORPORA / "hl7v2" / "REF-I12-01.hl7").read_bytes()
+    bundle = Mappings.discover().map(raw).bundle
+    answer = parse_json(bundles.process(store, bundle, base="", representation=True))
+    (task,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "Task"]
+    stored = store.read_version("Task", task["id"], int(task["meta"]["versionId"]))
+    assert stored is not None and stored.content is not None
+    assert task == parse_json(stored.content)
+    assert task["meta"]["tag"]  # the intake findings are there

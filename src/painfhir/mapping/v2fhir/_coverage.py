@@ -21,6 +21,7 @@ from painfhir.mapping.v2fhir._types import (
 
 _ENCOUNTER_CLASS = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
+_REFERRAL_TYPES = "http://terminology.hl7.org/CodeSystem/v2-0281"
 
 
 def coverage(ctx: Hl7v2Context, read: Terser, beneficiary: Json) -> Json | None:
@@ -76,7 +77,12 @@ def authorization(
     comes from the referral's type (RF1-3) through the ConceptMap."""
     number = identifier(ctx, read, "AUT-6", "EI")
     insurer = _authorizing_payer(ctx, read)
-    claim_type = table_coding(ctx, "0281", referral_type, _CLAIM_TYPE)
+    code = clean(referral_type)
+    if code is None:
+        # No referral type is a type the map does not list: its `unmapped` rule decides.
+        claim_type = ctx.concept_maps.translate(_REFERRAL_TYPES, "", _CLAIM_TYPE)
+    else:
+        claim_type = ctx.translate(_REFERRAL_TYPES, code, _CLAIM_TYPE)
     if number is None or insurer is None or claim_type is None:
         return None
     resource: Json = {
