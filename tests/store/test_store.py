@@ -6,13 +6,15 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from painfhir.interactions import writes
 from painfhir.search.criteria import parse_criteria
-from painfhir.search.extract import IndexRows, TokenRow
+from painfhir.search.extract import MAX_INSTANT, MIN_INSTANT, IndexRows, TokenRow
 from painfhir.store import HistoryQuery, Store, open_store
 from painfhir.store._migrations import migrations_for
+from painfhir.store._sql import statements
 from tests.conftest import Database
 
 PATIENT = {"resourceType": "Patient", "identifier": [{"system": "urn:s", "value": "42"}]}
@@ -225,3 +227,43 @@ def test_read_ahead_looks_each_resource_up_by_its_key_on_sqlite(tmp_path: Path) 
         assert "SEARCH r USING PRIMARY KEY" in plan and "SCAN r" not in plan, plan
     finally:
         store.close()
+
+
+def test_dates_written_before_year_1000_without_zeros_are_padded(
+    store: Store, database: Database
+) -> None:
+    """Migration 0005 pads the years an older painfhir wrote unpadded, and nothing else."""
+    with store.write() as session:
+        res_id = writes.create(session, dict(PATIENT)).version.res_id
+    old = [
+        (res_id, "birthdate", "99-01-01T00:00:00.000000Z", "99-01-02T00:00:00.000000Z"),
+        (res_id, "death-date", MIN_INSTANT, MAX_INSTANT),
+    ]
+    insert = "INSERT INTO search_date (res_type, res_id, param, low, high) VALUES "
+    read = "SELECT low, high FROM search_date WHERE res_id = '" + res_id + "' ORDER BY param"
+    (migration,) = [m for m in migrations_for(database.backend) if m.number == 5]
+    criteria = parse_criteria("Patient", "birthdate=0099-01-01")
+    if database.backend == "sqlite":
+        with sqlite3.connect(database.url.removeprefix("sqlite:///")) as lite:
+            lite.executemany(insert + "('Patient', ?, ?, ?, ?)", old)
+    else:
+        with psycopg.connect(database.url) as pg:
+            pg.cursor().executemany(insert + "('Patient', %s, %s, %s, %s)", old)
+    with store.write() as session:
+        assert session.match("Patient", criteria, 5) == []  # as the old rows stood
+    if database.backend == "sqlite":
+        with sqlite3.connect(database.url.removeprefix("sqlite:///")) as lite:
+            for statement in statements(migration.sql):
+                lite.execute(statement)
+            padded = lite.execute(read).fetchall()
+    else:
+        with psycopg.connect(database.url) as pg:
+            for statement in statements(migration.sql):
+                pg.execute(statement.encode())
+            padded = pg.execute(read.encode()).fetchall()
+    assert [tuple(row) for row in padded] == [
+        ("0099-01-01T00:00:00.000000Z", "0099-01-02T00:00:00.000000Z"),
+        (MIN_INSTANT, MAX_INSTANT),
+    ]
+    with store.write() as session:
+        assert session.match("Patient", criteria, 5) == [res_id]
