@@ -44,12 +44,9 @@ def notify_retry(args: argparse.Namespace) -> None:
     store = open_store(Settings().database_url)
     refused = 0
     try:
-        ids = args.ids or [
-            delivery.id
-            for delivery in store.deliveries.search(
-                DeliveryQuery(status="dead", subscription=args.subscription, count=_RETRY_AT_MOST)
-            )
-        ]
+        dead = DeliveryQuery(status="dead", subscription=args.subscription, count=_RETRY_AT_MOST)
+        # search gives one more than asked for, to tell that more exist
+        ids = args.ids or [d.id for d in store.deliveries.search(dead)[:_RETRY_AT_MOST]]
         for delivery_id in sorted(ids):
             delivery = store.deliveries.get(delivery_id)
             if delivery is None:
