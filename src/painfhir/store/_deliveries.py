@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from painfhir.store._rows import Executor, optional_bytes, optional_instant
+from painfhir.store._rows import Executor, optional_bytes, optional_instant, where_given
 from painfhir.store._time import instant_text, parse_instant
 
 DeliveryStatus = Literal["pending", "delivered", "dead"]
@@ -245,19 +245,16 @@ class DeliveryQueue:
 
     def search(self, query: DeliveryQuery) -> list[Delivery]:
         """Up to `query.count + 1` deliveries newest first, so the caller knows if more exist."""
-        clauses, params = ["1 = 1"], []
-        for clause, value in (
-            ("status = ?", query.status),
-            ("subscription = ?", query.subscription),
-            ("id < ?", query.before_id),
-        ):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
+        where, params = where_given(
+            [
+                ("status = ?", query.status),
+                ("subscription = ?", query.subscription),
+                ("id < ?", query.before_id),
+            ]
+        )
         with self._reader() as db:
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM delivery WHERE {' AND '.join(clauses)}"
-                " ORDER BY id DESC LIMIT ?",
+                f"SELECT {_COLUMNS} FROM delivery WHERE {where} ORDER BY id DESC LIMIT ?",
                 [*params, query.count + 1],
             ).fetchall()
         return [_as_delivery(row) for row in rows]

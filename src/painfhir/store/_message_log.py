@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from painfhir.store._rows import Executor, optional_bytes, optional_instant
+from painfhir.store._rows import Executor, optional_bytes, optional_instant, where_given
 from painfhir.store._time import instant_text, parse_instant, utc_now
 
 Channel = Literal["mllp", "http", "fhir"]
@@ -218,22 +218,19 @@ class MessageLog:
 
     def search(self, query: MessageQuery) -> list[LoggedMessage]:
         """Up to `query.count + 1` messages newest first, so the caller knows if more exist."""
-        clauses, params = ["1 = 1"], []
-        for clause, value in (
-            ("status = ?", query.status),
-            ("control_id = ?", query.control_id),
-            ("sending_application = ?", query.sending_application),
-            ("message_type = ?", query.message_type),
-            ("received_at >= ?", instant_text(query.since) if query.since else None),
-            ("id < ?", query.before_id),
-        ):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
+        where, params = where_given(
+            [
+                ("status = ?", query.status),
+                ("control_id = ?", query.control_id),
+                ("sending_application = ?", query.sending_application),
+                ("message_type = ?", query.message_type),
+                ("received_at >= ?", instant_text(query.since) if query.since else None),
+                ("id < ?", query.before_id),
+            ]
+        )
         with self._reader() as db:
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM message_log WHERE {' AND '.join(clauses)}"
-                " ORDER BY id DESC LIMIT ?",
+                f"SELECT {_COLUMNS} FROM message_log WHERE {where} ORDER BY id DESC LIMIT ?",
                 [*params, query.count + 1],
             ).fetchall()
         return [_as_message(row) for row in rows]

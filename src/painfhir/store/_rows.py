@@ -27,6 +27,14 @@ class Executor(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> object: ...
 
 
+def where_given(conditions: Sequence[tuple[str, object | None]]) -> tuple[str, list[object]]:
+    """A WHERE condition of the (`column = ?`, value) pairs whose value is given (not None),
+    and their parameters; `1 = 1` when none is: the filters of the log and queue searches."""
+    given = [(clause, value) for clause, value in conditions if value is not None]
+    sql = " AND ".join(clause for clause, _ in given) or "1 = 1"
+    return sql, [value for _, value in given]
+
+
 def optional_bytes(value: Any) -> bytes | None:
     """A BLOB column's value as bytes (PostgreSQL gives a memoryview), or None."""
     return bytes(value) if value is not None else None

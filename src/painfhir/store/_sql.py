@@ -18,7 +18,7 @@ from painfhir.search.query import SearchQuery
 from painfhir.store._compartment_exec import run_compartment_search
 from painfhir.store._index_sql import delete_index, insert_index
 from painfhir.store._model import CompartmentScope, HistoryQuery, SearchPage, StoredVersion
-from painfhir.store._rows import CURRENT, VERSION_COLUMNS, Executor, as_version
+from painfhir.store._rows import CURRENT, VERSION_COLUMNS, Executor, as_version, where_given
 from painfhir.store._search_exec import run_search
 from painfhir.store._search_sql import where_clause
 from painfhir.store._time import instant_text, utc_now
@@ -245,19 +245,16 @@ class SqlReads:
         )
 
     def history(self, query: HistoryQuery) -> list[StoredVersion]:
-        clauses: list[str] = ["1 = 1"]
-        params: list[object] = []
-        for column, value in (
-            ("v.res_type = ?", query.res_type),
-            ("v.res_id = ?", query.res_id),
-            ("v.last_updated >= ?", instant_text(query.since) if query.since else None),
-            ("v.seq < ?", query.before_seq),
-        ):
-            if value is not None:
-                clauses.append(column)
-                params.append(value)
+        where, params = where_given(
+            [
+                ("v.res_type = ?", query.res_type),
+                ("v.res_id = ?", query.res_id),
+                ("v.last_updated >= ?", instant_text(query.since) if query.since else None),
+                ("v.seq < ?", query.before_seq),
+            ]
+        )
         return self._all(
-            f"SELECT {VERSION_COLUMNS} FROM resource_version v WHERE {' AND '.join(clauses)}"
+            f"SELECT {VERSION_COLUMNS} FROM resource_version v WHERE {where}"
             " ORDER BY v.seq DESC LIMIT ?",
             [*params, query.count + 1],
         )
