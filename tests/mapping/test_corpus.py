@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
-from painfhir.mapping import Mappings
+from painfhir.mapping import MappingError, Mappings
 from painfhir.mapping.v2fhir import REFERRAL_PROFILE
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpora" / "hl7v2"
@@ -237,3 +237,12 @@ def test_an_authorization_of_a_referral_without_a_type_code_is_kept() -> None:
     ]
     # a type the ConceptMap does not list, none included: its `unmapped` rule decides
     assert authorization["type"]["coding"][0]["code"] == "professional"
+
+
+def test_an_authorization_with_an_impossible_date_fails_the_message_naming_the_field() -> None:
+    source = (CORPUS / "REF-I12-01.hl7").read_text(encoding="utf-8-sig")
+    broken = source.replace("|HIIC(MI State Code)|20220110|", "|HIIC(MI State Code)|20221399|", 1)
+    assert broken != source
+    with pytest.raises(MappingError) as failed:
+        MAPPINGS.map(broken.encode())
+    assert (failed.value.segment, failed.value.field) == ("AUT", 4)
