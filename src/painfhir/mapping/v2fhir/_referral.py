@@ -145,8 +145,12 @@ def request_cancellation(ctx: Hl7v2Context, placer: Json) -> None:
 def referral_code(ctx: Hl7v2Context, read: Terser, type_path: str, text_path: str) -> Json:
     """The service asked for: the referral type (table 0281) through the ConceptMaps, with
     the sender's words as text."""
+    # To SNOMED CT only: table 0281 is mapped to other systems too (the claim type of the
+    # referral's prior authorization), which are no kind of service.
     coding = ctx.translate(
-        "http://terminology.hl7.org/CodeSystem/v2-0281", read.value(f"{type_path}.1")
+        "http://terminology.hl7.org/CodeSystem/v2-0281",
+        read.value(f"{type_path}.1"),
+        "http://snomed.info/sct",
     )
     code: Json = {}
     if coding:
