@@ -246,3 +246,37 @@ def test_an_authorization_with_an_impossible_date_fails_the_message_naming_the_f
     with pytest.raises(MappingError) as failed:
         MAPPINGS.map(broken.encode())
     assert (failed.value.segment, failed.value.field) == ("AUT", 4)
+
+
+def test_a_referral_type_no_map_turns_into_a_service_has_no_coded_service() -> None:
+    source = (CORPUS / "REF-I12-01.hl7").read_text(encoding="utf-8-sig")
+    local = source.replace("|Med^Medical^HL70281|", "|ZZZ^Local thing^L|")
+    assert local != source
+    bundle = MAPPINGS.map(local.encode()).bundle
+    (request,) = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "ServiceRequest"
+    ]
+    # table 0281's map to claim types (for the authorization) says nothing of the service
+    assert request["code"] == {"text": "Local thing"}
+
+
+def test_the_trace_gives_the_authorization_its_number_and_type() -> None:
+    source = (CORPUS / "REF-I12-01.hl7").read_bytes()
+    trace = MAPPINGS.map(source, trace=True).trace
+    assert trace is not None
+    uses = {(use.source, use.target.split(".", 1)[1]) for use in trace.uses}
+    targets = {use.target.split("/")[0] for use in trace.uses if use.source == "AUT[1]-6[1].1.1"}
+    assert targets == {"ClaimResponse"}
+    assert ("RF1[1]-3[1].1.1", "type.coding[0].code") in uses
+    assert ("AUT[1]-2[1].1.1", "identifier[0].value") in uses  # the payer's
+
+
+def test_an_authorization_without_its_number_leaves_no_payer_behind() -> None:
+    source = (CORPUS / "REF-I12-01.hl7").read_text(encoding="utf-8-sig")
+    unnumbered = source.replace("|HL71001111111111|", "||", 1)
+    assert unnumbered != source
+    bundle = MAPPINGS.map(unnumbered.encode()).bundle
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    assert "ClaimResponse" not in {r["resourceType"] for r in resources}
+    payers = [r for r in resources if r.get("identifier") == [{"value": "HC02"}]]
+    assert payers == []  # AUT-2's payer, which nothing would refer to

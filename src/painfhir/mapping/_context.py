@@ -19,6 +19,11 @@ from painfhir.mapping._trace import TraceRecorder
 from painfhir.mapping.hl7v2 import Group, Message, Terser, parse_terse_path
 
 
+def reference_to(resource: dict[str, Any]) -> dict[str, str]:
+    """The Reference to a resource a rule adds (which has its id), by its fullUrl."""
+    return {"reference": f"urn:uuid:{resource['id']}"}
+
+
 class MappingContext:
     """The part of a context every kind of source shares."""
 
@@ -27,7 +32,7 @@ class MappingContext:
         self.sender = sender
         self.recorder = recorder
         self.entries: list[dict[str, Any]] = []
-        self._full_urls: dict[str, str] = {}
+        self._entry_keys: set[str] = set()  # method, url and criteria of each entry
 
     def resource_id(self, resource_type: str, *key: str) -> str:
         """The id this sender's resource of this type with this key always gets."""
@@ -50,17 +55,32 @@ class MappingContext:
         self, resource: dict[str, Any], method: str, url: str, if_none_exist: str | None = None
     ) -> dict[str, str]:
         """An entry of any method: a PATCH carries its JSON Patch as a Binary `resource`."""
-        full_url = f"urn:uuid:{resource['id']}"
-        key = url if if_none_exist is None else f"{url}?{if_none_exist}"
-        if key not in self._full_urls:
-            self._full_urls[key] = full_url
-            request = {"method": method, "url": url}
-            if if_none_exist is not None:
-                request["ifNoneExist"] = if_none_exist
-            self.entries.append({"fullUrl": full_url, "resource": resource, "request": request})
+        self._put(resource, method, url, if_none_exist)
         if self.recorder is not None:
-            self.recorder.on_resource(resource)
-        return {"reference": full_url}
+            self.recorder.on_resources([resource])
+        return reference_to(resource)
+
+    def add_together(self, *resources: dict[str, Any]) -> None:
+        """Put resources built from the same reads (a payer and its authorization of the
+        referral, both from one AUT) in the Bundle as `add` does each; the trace looks for
+        each of those reads in all of them. Refer to one with `reference_to`."""
+        for resource in resources:
+            self._put(resource, "PUT", f"{resource['resourceType']}/{resource['id']}")
+        if self.recorder is not None:
+            self.recorder.on_resources(resources)
+
+    def _put(
+        self, resource: dict[str, Any], method: str, url: str, if_none_exist: str | None = None
+    ) -> None:
+        key = url if if_none_exist is None else f"{url}?{if_none_exist}"
+        if key in self._entry_keys:
+            return
+        self._entry_keys.add(key)
+        request = {"method": method, "url": url}
+        if if_none_exist is not None:
+            request["ifNoneExist"] = if_none_exist
+        full_url = reference_to(resource)["reference"]
+        self.entries.append({"fullUrl": full_url, "resource": resource, "request": request})
 
     def translate(self, system: str, code: str, target: str | None = None) -> Coding | None:
         """`code` of `system` through the module's ConceptMaps; None when none maps it."""

@@ -12,7 +12,7 @@ only fed an id, a code that chose a branch) and still counts as used.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,10 +84,14 @@ class TraceRecorder:
     def on_translate(self, source_code: str, target_code: str) -> None:
         self._translations.setdefault(source_code, set()).add(target_code)
 
-    def on_resource(self, resource: dict[str, Any]) -> None:
-        """Attribute the reads since the last resource to this resource's elements."""
-        label = f"{resource['resourceType']}/{resource.get('id', '')}"
-        unclaimed = list(_leaves(resource, label))
+    def on_resources(self, resources: Sequence[dict[str, Any]]) -> None:
+        """Attribute the reads since the last resource to these resources' elements (one,
+        or several built from the same reads)."""
+        unclaimed = [
+            leaf
+            for resource in resources
+            for leaf in _leaves(resource, f"{resource['resourceType']}/{resource.get('id', '')}")
+        ]
         # each read claims the first element it can have produced that no earlier read
         # claimed: rules build elements in the order they read, so a value read twice (a
         # patient's and a contact's shared address) lands once in each place

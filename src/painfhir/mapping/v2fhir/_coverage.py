@@ -3,7 +3,7 @@ authorization of the referral from AUT, and the Encounter of PV1 / PV2."""
 
 from __future__ import annotations
 
-from painfhir.mapping._context import Hl7v2Context
+from painfhir.mapping._context import Hl7v2Context, reference_to
 from painfhir.mapping.hl7v2 import Terser
 from painfhir.mapping.v2fhir._people import practitioner
 from painfhir.mapping.v2fhir._types import (
@@ -14,6 +14,7 @@ from painfhir.mapping.v2fhir._types import (
     date_at,
     date_time_at,
     identifier,
+    message_time,
     put,
     table_coding,
     telecoms,
@@ -69,22 +70,20 @@ def _payer(ctx: Hl7v2Context, read: Terser) -> Json | None:
     return ctx.add(resource)
 
 
-def authorization(
-    ctx: Hl7v2Context, read: Terser, patient: Json, referral_type: str, created: str
-) -> Json | None:
+def authorization(ctx: Hl7v2Context, read: Terser, message: Terser, patient: Json) -> Json | None:
     """AUT in `read`'s scope: the payer's prior authorization (AUT-6) of the referral, as a
-    preauthorization ClaimResponse; `created` when AUT-10 (process date) is empty. Its type
-    comes from the referral's type (RF1-3) through the ConceptMap."""
+    preauthorization ClaimResponse, with the payer (AUT-2, AUT-3) as its insurer. Its type
+    comes from the referral's type (RF1-3, read through `message`) through the ConceptMap;
+    it was created at AUT-10 (process date), else when the message was sent.
+
+    Without its number, its payer or a claim type an AUT makes nothing: not even the payer,
+    which would be left in the Bundle with nothing referring to it."""
+    payer = _authorizing_payer(ctx, read)
     number = identifier(ctx, read, "AUT-6", "EI")
-    insurer = _authorizing_payer(ctx, read)
-    code = clean(referral_type)
-    if code is None:
-        # No referral type is a type the map does not list: its `unmapped` rule decides.
-        claim_type = ctx.concept_maps.translate(_REFERRAL_TYPES, "", _CLAIM_TYPE)
-    else:
-        claim_type = ctx.translate(_REFERRAL_TYPES, code, _CLAIM_TYPE)
-    if number is None or insurer is None or claim_type is None:
+    claim_type = _claim_type(ctx, message)
+    if payer is None or number is None or claim_type is None:
         return None
+    insurer = reference_to(payer)
     resource: Json = {
         "resourceType": "ClaimResponse",
         "id": ctx.resource_id("ClaimResponse", insurer["reference"], number["value"]),
@@ -93,14 +92,23 @@ def authorization(
         "type": {"coding": [claim_type]},
         "use": "preauthorization",
         "patient": patient,
-        "created": date_time_at(ctx, read, "AUT-10") or created,
+        "created": date_time_at(ctx, read, "AUT-10") or message_time(ctx),
         "insurer": insurer,
         "outcome": "complete",
         "preAuthRef": number["value"],
     }
     period = {"start": date_at(ctx, read, "AUT-4"), "end": date_at(ctx, read, "AUT-5")}
     put(resource, "preAuthPeriod", {key: value for key, value in period.items() if value})
-    return ctx.add(resource)
+    ctx.add_together(payer, resource)
+    return reference_to(resource)
+
+
+def _claim_type(ctx: Hl7v2Context, message: Terser) -> dict[str, str] | None:
+    code = clean(message.value("RF1-3.1"))
+    if code is None:
+        # No referral type is a type the map does not list: its `unmapped` rule decides.
+        return ctx.concept_maps.translate(_REFERRAL_TYPES, "", _CLAIM_TYPE)
+    return ctx.translate(_REFERRAL_TYPES, code, _CLAIM_TYPE)
 
 
 def _authorizing_payer(ctx: Hl7v2Context, read: Terser) -> Json | None:
@@ -116,7 +124,7 @@ def _authorizing_payer(ctx: Hl7v2Context, read: Terser) -> Json | None:
     put(resource, "name", name)
     key = ("", company) if company else ("name", name or "")
     resource["id"] = ctx.resource_id("Organization", *key)
-    return ctx.add(resource)
+    return resource
 
 
 def encounter(ctx: Hl7v2Context, read: Terser, subject: Json, owner_key: str) -> Json | None:

@@ -86,9 +86,7 @@ def _gather_context(
             referral.insurance.append(found)
     # the referral's own authorization; a PROCEDURE group's AUT is a past procedure's
     for group in tree.groups("AUTHORIZATION_CONTACT"):
-        referral_type = read.value("RF1-3.1")
-        created = message_time(ctx)
-        found = authorization(ctx, read.within(group), subject, referral_type, created)
+        found = authorization(ctx, read.within(group), read, subject)
         if found:
             referral.insurance.append(found)
     for dg1 in own_segments(tree, "DG1"):
