@@ -3,6 +3,9 @@ change to it a fresh one, and no caller can spoil what is remembered."""
 
 from __future__ import annotations
 
+import datetime
+import enum
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,6 +15,10 @@ from painfhir.validation import _base_checks
 from painfhir.validation.validator import validate
 
 PRACTITIONER = {"resourceType": "Practitioner", "name": [{"family": "Okafor"}]}
+
+
+class Sex(enum.Enum):
+    FEMALE = "female"
 
 
 def _errors(issues: list[Issue]) -> list[Issue]:
@@ -71,3 +78,32 @@ def test_documents_are_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     validate(PRACTITIONER)
     assert len(_base_checks._memo) == 1
     assert all(len(key) == 16 for key in _base_checks._memo)  # digests, not the JSON
+
+
+def _prefixed(prefix: object) -> dict[str, object]:
+    return {**PRACTITIONER, "name": [{"family": "Okafor", "prefix": prefix}]}
+
+
+@pytest.mark.parametrize(
+    ("refused", "accepted"),
+    [
+        (
+            {**PRACTITIONER, "birthDate": datetime.date(1970, 1, 2)},
+            {**PRACTITIONER, "birthDate": "1970-01-02"},
+        ),
+        (_prefixed(("Dr",)), _prefixed(["Dr"])),
+        ({**PRACTITIONER, "gender": Sex.FEMALE}, {**PRACTITIONER, "gender": "female"}),
+        ({**PRACTITIONER, "name": [OrderedDict(family="Okafor")]}, PRACTITIONER),
+    ],
+    ids=["date", "tuple", "enum", "dict subclass"],
+)
+def test_python_values_that_serialise_like_json_are_not_taken_for_it(
+    refused: dict[str, object], accepted: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Site mapping modules hand over what they built; the memo's key is its JSON text,
+    which is the same for both of each pair."""
+    for first in (refused, accepted):  # whichever was checked first
+        monkeypatch.setattr(_base_checks, "_memo", {})
+        validate(first)
+        assert _errors(validate(refused))
+        assert _errors(validate(accepted)) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from decimal import Decimal
 from typing import Any
 
 from painfhir.fhir.codec import dump_json
@@ -23,6 +24,7 @@ BLOCKING = frozenset({"fatal", "error"})
 # Distinct resources remembered; the oldest is forgotten first.
 MEMO_SIZE = 4096
 MEMO_MAX_BYTES = 64 * 1024
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None), Decimal})
 
 _Checked = tuple[tuple[Issue, ...], tuple[Issue, ...], tuple[Issue, ...]]
 _memo: dict[bytes, _Checked] = {}  # by blake2b digest of the JSON
@@ -36,17 +38,7 @@ def has_errors(issues: list[Issue]) -> bool:
 def base_checks(resource: Any) -> tuple[list[Issue], list[Issue], list[Issue]]:
     """The issues of the structure, of base R4's invariants and of painfhir's extensions;
     the last two are empty when the structure has errors (they assume a sound structure)."""
-    try:
-        content = dump_json(resource)
-    except FhirError:  # not JSON (no memo for it); the structure check says what is wrong
-        content = b""
-    # By digest, and only for resources of the size senders repeat: the memo must not hold
-    # documents (a Binary, a DiagnosticReport with its PDF) in memory.
-    key = (
-        hashlib.blake2b(content, digest_size=16).digest()
-        if 0 < len(content) <= MEMO_MAX_BYTES
-        else None
-    )
+    key = _memo_key(resource)
     checked = _memo.get(key) if key is not None else None
     if checked is None:
         checked = _check(resource)
@@ -57,6 +49,42 @@ def base_checks(resource: Any) -> tuple[list[Issue], list[Issue], list[Issue]]:
                 _memo[key] = checked
     structure, base, extensions = checked
     return list(structure), list(base), list(extensions)
+
+
+def _memo_key(resource: Any) -> bytes | None:
+    """The blake2b digest of the resource's JSON; None when it is not to be remembered."""
+    # JSON text is the key, so only values parsed JSON could hold may use it: a date and its
+    # ISO string, a tuple and a list, an Enum and its value serialise alike, and the checks
+    # accept the one and refuse the other.
+    if not _is_plain_json(resource):
+        return None
+    try:
+        content = dump_json(resource)
+    except FhirError:  # not JSON after all (an integer too large for it)
+        return None
+    # Only resources of the size senders repeat: the memo must not hold documents (a
+    # Binary, a DiagnosticReport with its PDF) in memory.
+    if len(content) > MEMO_MAX_BYTES:
+        return None
+    return hashlib.blake2b(content, digest_size=16).digest()
+
+
+def _is_plain_json(value: Any) -> bool:
+    """Whether `value` holds nothing but what the codec's parse makes: dicts with string
+    keys, lists, strings, numbers (int, float, Decimal), booleans and None."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            if any(type(key) is not str for key in node):
+                return False
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+        elif kind not in _JSON_SCALARS:
+            return False
+    return True
 
 
 def _check(resource: Any) -> _Checked:
