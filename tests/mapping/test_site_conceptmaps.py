@@ -87,3 +87,58 @@ def test_a_site_conceptmap_that_is_not_one_leaves_its_module_out(tmp_path: Path)
     mappings = Mappings.discover([_site(tmp_path, malformed)])
     assert "hl7v2" not in mappings.modules
     assert "conceptmaps" in mappings.failures["hl7v2"].reason
+
+
+def _unmatched_sex() -> dict[str, Any]:
+    """The site says its `M` has no administrative gender (FHIR `equivalence: unmatched`)."""
+    return {
+        "resourceType": "ConceptMap",
+        "url": "https://goodhealth.example/fhir/ConceptMap/sex",
+        "status": "active",
+        "group": [
+            {
+                "source": "http://terminology.hl7.org/CodeSystem/v2-0001",
+                "target": "http://hl7.org/fhir/administrative-gender",
+                "element": [{"code": "M", "target": [{"equivalence": "unmatched"}]}],
+                "unmapped": {"mode": "fixed", "code": "unknown"},  # not for a listed code
+            }
+        ],
+    }
+
+
+def test_the_site_can_un_map_a_code_the_module_maps(tmp_path: Path) -> None:
+    patient = _patient(Mappings.discover([_site(tmp_path, _unmatched_sex())]))
+    assert "gender" not in patient
+
+
+def test_a_broken_overlay_keeps_its_error_before_a_later_overlay(tmp_path: Path) -> None:
+    broken = _site(tmp_path, "{not json")
+    valid = tmp_path / "valid"
+    (valid / "hl7v2" / "conceptmaps").mkdir(parents=True)
+    (valid / "hl7v2" / "conceptmaps" / "ns.json").write_text(json.dumps(_namespaces()))
+    reason = Mappings.discover([broken, valid]).failures["hl7v2"].reason
+    assert reason.startswith(f"{broken / 'hl7v2' / 'conceptmaps' / '0.json'}: not JSON (")
+    assert reason.endswith(
+        f"{valid / 'hl7v2' / 'conceptmaps'}: not applied, module 'hl7v2' already failed"
+    )
+    assert "no module" not in reason
+
+
+def test_a_malformed_overlay_names_the_file_and_the_problem(tmp_path: Path) -> None:
+    malformed = _namespaces()
+    del malformed["group"][0]["element"][0]["code"]
+    reason = Mappings.discover([_site(tmp_path, malformed)]).failures["hl7v2"].reason
+    file = tmp_path / "site" / "hl7v2" / "conceptmaps" / "0.json"
+    assert reason == f"{file}: group[0].element[0] has no code"
+
+
+def test_a_malformed_map_of_a_module_names_the_file_and_the_problem(tmp_path: Path) -> None:
+    module = tmp_path / "mymodule"
+    (module / "conceptmaps").mkdir(parents=True)
+    (module / "module.py").write_text(
+        "from painfhir.mapping import Hl7v2Mapping\n"
+        "MAPPING = Hl7v2Mapping(message_types=('ZZZ^Z01',), rules=lambda ctx: None)\n"
+    )
+    (module / "conceptmaps" / "sex.json").write_text(json.dumps(_unmatched_sex() | {"group": 1}))
+    reason = Mappings.discover([tmp_path]).failures["mymodule"].reason
+    assert reason == f"{module / 'conceptmaps' / 'sex.json'}: group is not a list"

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 import painfhir
-from painfhir.mapping._conceptmap import ConceptMaps
+from painfhir.mapping._conceptmap import ConceptMapError, ConceptMaps
 from painfhir.mapping._errors import ModuleLoadError
 from painfhir.mapping._module import Case, FhirMapping, Hl7v2Mapping, MappingModule
 
@@ -59,7 +59,7 @@ def discover(extra_paths: Sequence[Path]) -> Discovered:
             _load_all(found, path, builtin=False)
             overlays += _overlay_folders(path)
         else:
-            found.failures[path.name] = ModuleLoadError(f"mappings path {path} is not a folder")
+            _fail(found, path.name, ModuleLoadError(f"mappings path {path} is not a folder"))
     for folder in overlays:
         _apply_overlay(found, folder)
     return found
@@ -78,12 +78,12 @@ def _apply_overlay(found: Discovered, folder: Path) -> None:
     name = folder.name
     targets = [i for i, module in enumerate(found.modules) if module.name == name]
     if not targets:
-        found.failures[name] = ModuleLoadError(f"{folder / 'conceptmaps'}: no module {name!r}")
+        _fail(found, name, ModuleLoadError(f"{folder / 'conceptmaps'}: {_missing(found, name)}"))
         return
     try:
         site = ConceptMaps.load(folder / "conceptmaps")
-    except Exception as error:  # whatever is wrong with a site's file, the server starts
-        found.failures[name] = ModuleLoadError(f"{folder / 'conceptmaps'}: {error!r}")
+    except ConceptMapError as error:
+        _fail(found, name, ModuleLoadError(str(error)))
         found.modules[:] = [m for m in found.modules if m.name != name]
         return
     for i in targets:
@@ -91,12 +91,30 @@ def _apply_overlay(found: Discovered, folder: Path) -> None:
         found.modules[i] = replace(module, concept_maps=module.concept_maps.under(site))
 
 
+def _missing(found: Discovered, name: str) -> str:
+    """Why there is no module `name` for a site's ConceptMaps. One that failed (its own code,
+    or a site's map before these) is not there either, but "no module" would send the site
+    looking for the wrong fault."""
+    if name in found.failures:
+        return f"not applied, module {name!r} already failed"
+    return f"no module {name!r}"
+
+
+def _fail(found: Discovered, name: str, error: ModuleLoadError) -> None:
+    """Set `name` aside for `error`, after any failure it already has: the first is the one
+    to fix, what follows may be no more than its consequence."""
+    earlier = found.failures.get(name)
+    found.failures[name] = (
+        ModuleLoadError(f"{earlier.reason}; {error.reason}") if earlier else error
+    )
+
+
 def _load_all(found: Discovered, path: Path, *, builtin: bool) -> None:
     for folder in _module_folders(path):
         try:
             found.modules.append(load_module(folder, builtin=builtin))
         except ModuleLoadError as error:
-            found.failures[folder.name] = error
+            _fail(found, folder.name, error)
 
 
 def _module_folders(path: Path) -> Iterator[Path]:
@@ -115,8 +133,8 @@ def load_module(folder: Path, *, builtin: bool) -> MappingModule:
         raise ModuleLoadError(f"{folder / 'module.py'} defines no MAPPING")
     try:
         concept_maps = ConceptMaps.load(folder / "conceptmaps")
-    except Exception as error:  # a malformed map (no code, a wrong type) names itself
-        raise ModuleLoadError(f"{folder / 'conceptmaps'}: {error!r}") from error
+    except ConceptMapError as error:  # a malformed map (no code, a wrong type) names itself
+        raise ModuleLoadError(str(error)) from error
     name = folder.name
     return MappingModule(name, folder, mapping, concept_maps, builtin, _cases(name, folder))
 
