@@ -1,4 +1,5 @@
-"""`painfhir serve --demo` loads the demo referrals once, however often it starts."""
+"""`painfhir serve --demo` loads the demo referrals once, however often it starts; the
+commands' arguments are checked before anything runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
+from painfhir.cli import main
 from tests.api.fhir_client import patient, send
 from tests.conftest import Database, RunningServer
 
@@ -93,3 +96,13 @@ def test_serve_refuses_an_outdated_schema_when_not_migrating(database: Database)
     )
     assert result.returncode != 0
     assert "painfhir db upgrade" in result.stderr
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "many"])
+def test_messages_list_refuses_a_limit_below_one(
+    limit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["messages", "list", "--limit", limit])
+    assert exited.value.code == 2
+    assert f"argument --limit: {limit}:" in capsys.readouterr().err

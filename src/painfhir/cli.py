@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import uvicorn
 
+from painfhir.arguments import positive_count
 from painfhir.demo import demo_bundles, demo_clinic
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError
@@ -271,7 +272,9 @@ def _add_messages_commands(commands: argparse._SubParsersAction[argparse.Argumen
     list_cmd.add_argument("--control-id", help="MSH-10")
     list_cmd.add_argument("--sender", help="MSH-3, the sending application, as sent")
     list_cmd.add_argument("--since", type=_since, help="received at or after (ISO 8601)")
-    list_cmd.add_argument("--limit", type=int, default=50)
+    list_cmd.add_argument(
+        "--limit", type=positive_count, default=50, metavar="N", help="at most this many (50)"
+    )
     list_cmd.set_defaults(run=messages_list)
     show_cmd = messages.add_parser("show", help="one message: input, ACK, errors, output")
     show_cmd.add_argument("id", type=int)

@@ -78,6 +78,92 @@ def test_dead_letters_are_listed_shown_and_put_back_in_their_queue(
 def test_unknown_deliveries_and_missing_targets_are_errors(database: Database) -> None:
     missing = _painfhir(database, "show", "4711")
     assert (missing.returncode, missing.stderr.strip()) == (1, "No delivery 4711")
-    assert _painfhir(database, "retry").returncode == 1  # neither ids nor --dead
+    assert _painfhir(database, "retry").returncode == 2  # neither ids nor --dead
     unknown = _painfhir(database, "retry", "4711")
     assert (unknown.returncode, unknown.stdout.strip()) == (1, "4711: no such delivery")
+
+
+def _dead_deliveries(store: Store, queues: list[tuple[str, str]]) -> list[int]:
+    """One change owed to each (subscription, endpoint) queue, each delivery dead at its first
+    attempt; their ids, oldest first."""
+    with store.write() as session:
+        writes.create(session, {"resourceType": "Patient", "name": [{"family": "Okafor"}]})
+    (event,) = store.deliveries.undispatched(10)
+    routes = [
+        Route(event.seq, sub, endpoint, "x-application/hl7-v2+er7") for sub, endpoint in queues
+    ]
+    store.deliveries.dispatch([event], routes, utc_now())
+    ids = sorted(d.id for d in store.deliveries.search(DeliveryQuery(count=len(queues))))
+    for delivery_id in ids:
+        store.deliveries.record(delivery_id, DeliveryAttempt(utc_now(), "dead", "AR"), b"MSH|")
+    return ids
+
+
+def _status(store: Store, delivery_id: int) -> str:
+    delivery = store.deliveries.get(delivery_id)
+    assert delivery is not None
+    return delivery.status
+
+
+def test_a_limit_below_one_is_a_usage_error(store: Store, database: Database) -> None:
+    _dead_deliveries(store, [("ehr", f"mllp://ehr.example:{port}") for port in (1, 2, 3)])
+    for limit in ("0", "-1", "-1003", "many"):
+        listed = _painfhir(database, "list", "--limit", limit)
+        assert listed.returncode == 2, (limit, listed.stdout)
+        assert f"argument --limit: {limit}:" in listed.stderr
+    assert len(_painfhir(database, "list", "--limit", "2").stdout.splitlines()) == 1 + 2
+
+
+def test_retry_dead_puts_back_the_oldest_first_and_says_when_more_remain(
+    store: Store, database: Database
+) -> None:
+    ids = _dead_deliveries(store, [("ehr", f"mllp://ehr.example:{n}") for n in range(1002)])
+
+    first = _painfhir(database, "retry", "--dead")
+    assert first.returncode == 0, first.stderr
+    *retried, summary = first.stdout.splitlines()
+    assert [int(line.split(":")[0]) for line in retried] == ids[:1000]
+    assert summary == (
+        "1,000 dead deliveries retried, the oldest first; more remain: run the same command again"
+    )
+    assert [_status(store, n) for n in ids[-3:]] == ["pending", "dead", "dead"]
+
+    second = _painfhir(database, "retry", "--dead")
+    assert second.returncode == 0, second.stderr
+    assert [int(line.split(":")[0]) for line in second.stdout.splitlines()] == ids[1000:]
+    assert _painfhir(database, "retry", "--dead").stdout.strip() == "no dead deliveries"
+
+
+def test_named_deliveries_are_not_filtered_by_subscription(
+    store: Store, database: Database
+) -> None:
+    _, other = _dead_deliveries(store, [("sub1", ENDPOINT), ("sub2", ENDPOINT)])
+    mixed = _painfhir(database, "retry", str(other), "--subscription", "sub1")
+    assert mixed.returncode == 2
+    assert "--subscription goes with --dead only" in mixed.stderr
+    assert _status(store, other) == "dead"
+    both = _painfhir(database, "retry", str(other), "--dead")
+    assert (both.returncode, _status(store, other)) == (2, "dead")
+
+
+def test_a_delivery_named_twice_is_retried_once(store: Store, database: Database) -> None:
+    (dead,) = _dead_deliveries(store, [("ehr", ENDPOINT)])
+    retried = _painfhir(database, "retry", str(dead), str(dead))
+    assert retried.returncode == 0, retried.stdout
+    assert retried.stdout.splitlines() == [f"{dead}: pending again (was dead after 1 attempts)"]
+
+
+def test_subscription_may_be_given_as_notify_show_prints_it(
+    store: Store, database: Database
+) -> None:
+    first, other = _dead_deliveries(store, [("sub1", ENDPOINT), ("sub2", ENDPOINT)])
+    shown = json.loads(_painfhir(database, "show", str(first)).stdout)["subscription"]
+    assert shown == "Subscription/sub1"
+    listed = _painfhir(database, "list", "--subscription", shown).stdout.splitlines()
+    assert [row.split()[0] for row in listed[1:]] == [str(first)]
+    retried = _painfhir(database, "retry", "--dead", "--subscription", shown)
+    assert retried.stdout.splitlines() == [f"{first}: pending again (was dead after 1 attempts)"]
+    assert (_status(store, first), _status(store, other)) == ("pending", "dead")
+    wrong = _painfhir(database, "list", "--subscription", "Patient/sub1")
+    assert wrong.returncode == 2
+    assert "argument --subscription: Patient/sub1:" in wrong.stderr

@@ -77,12 +77,14 @@ class DeliveryAttempt:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryQuery:
-    """Deliveries newest first; `before_id` continues from a previous page."""
+    """Deliveries newest first (or oldest first); `before_id` continues from a previous page
+    of the newest first, and bounds the oldest first from above."""
 
     status: DeliveryStatus | None = None
     subscription: str | None = None
     before_id: int | None = None
     count: int = 50
+    oldest_first: bool = False
 
 
 _COLUMNS = (
@@ -244,7 +246,8 @@ class DeliveryQueue:
         return [DeliveryAttempt(parse_instant(r[0]), r[1], r[2]) for r in rows]
 
     def search(self, query: DeliveryQuery) -> list[Delivery]:
-        """Up to `query.count + 1` deliveries newest first, so the caller knows if more exist."""
+        """Up to `query.count + 1` deliveries in the query's order, so the caller knows if
+        more exist."""
         where, params = where_given(
             [
                 ("status = ?", query.status),
@@ -254,7 +257,8 @@ class DeliveryQueue:
         )
         with self._reader() as db:
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM delivery WHERE {where} ORDER BY id DESC LIMIT ?",
+                f"SELECT {_COLUMNS} FROM delivery WHERE {where}"
+                f" ORDER BY id {'ASC' if query.oldest_first else 'DESC'} LIMIT ?",
                 [*params, query.count + 1],
             ).fetchall()
         return [_as_delivery(row) for row in rows]
