@@ -158,6 +158,17 @@ def database(backend: str, tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
+def postgres(tmp_path: Path) -> Iterator[Database]:
+    """A fresh database on PostgreSQL alone: for what only several writers at once can bring
+    about (SQLite lets one write at a time)."""
+    if _NO_POSTGRES is not None:
+        pytest.skip(_NO_POSTGRES)
+    fresh = new_database("postgresql", tmp_path)
+    yield fresh
+    fresh.drop()
+
+
+@pytest.fixture
 def store(database: Database) -> Iterator[Store]:
     opened = open_store(database.url)
     yield opened

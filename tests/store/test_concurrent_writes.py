@@ -6,16 +6,20 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
+from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import FhirError
 from painfhir.interactions import writes
-from painfhir.store import Store, open_store
+from painfhir.store import HistoryQuery, Store, StoredVersion, WriteSession, open_store
 from painfhir.store._group_commit import GroupCommit
+from painfhir.store._time import instant_text
 from tests.conftest import Database
 
 WRITERS = 16
@@ -104,6 +108,61 @@ def test_writes_queued_behind_one_share_its_commit(tmp_path: Path) -> None:
     assert commits == ["commit"]
 
 
+class _SavepointFails(sqlite3.Connection):
+    """A connection on which a savepoint fails once `failing` is set (out of memory, an
+    I/O error)."""
+
+    failing = False
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        if self.failing and sql.startswith("SAVEPOINT"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return super().execute(sql, parameters)
+
+
+def test_a_write_whose_savepoint_fails_still_ends_the_batch_it_joined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writes before it in its batch are waiting for a commit: it must still come."""
+    path = tmp_path / "savepoint.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE note (text TEXT)")
+    group = GroupCommit(
+        lambda: sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, factory=_SavepointFails
+        ),
+        lambda: None,
+    )
+    inside, release = threading.Event(), threading.Event()
+    returned: list[str] = []
+
+    def first() -> None:
+        with group.write() as db:
+            db.execute("INSERT INTO note VALUES ('first')")
+            inside.set()
+            release.wait(5)
+        returned.append("first")
+
+    def second() -> None:
+        monkeypatch.setattr(_SavepointFails, "failing", True)
+        with pytest.raises(sqlite3.OperationalError), group.write():
+            pass
+        returned.append("second")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    inside.wait(5)
+    threads[1].start()
+    while group._queued < 1:  # the second is waiting for its turn, in the first's batch
+        threading.Event().wait(0.001)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert sorted(returned) == ["first", "second"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT text FROM note").fetchall() == [("first",)]
+
+
 def test_a_failed_write_leaves_its_batch_intact(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'one.db'}")
     with store.write() as session:
@@ -172,3 +231,70 @@ def test_a_writer_that_waited_for_another_updates_what_that_one_committed(
     finally:
         first.close()
         second.close()
+
+
+def _write_after_waiting(database: Database, then: Callable[[WriteSession], None]) -> Store:
+    """A write session opens, another writer updates Patient/x and commits, then the session
+    does `then`: on PostgreSQL a session opens before it waits for the rows it locks (on
+    SQLite, one writer at a time, a session opens after every earlier commit)."""
+    store, other = open_store(database.url), open_store(database.url)
+    with store.write() as session:
+        writes.update(session, "x", {"resourceType": "Patient", "id": "x"})
+    opened, committed = threading.Event(), threading.Event()
+
+    def write_late() -> None:
+        with store.write() as session:
+            opened.set()
+            assert committed.wait(10)
+            then(session)
+
+    late = threading.Thread(target=write_late)
+    late.start()
+    assert opened.wait(10)
+    with other.write() as session:
+        writes.update(session, "x", {"resourceType": "Patient", "id": "x", "gender": "female"})
+    other.close()
+    committed.set()
+    late.join(10)
+    return store
+
+
+def _stamp(version: StoredVersion | None) -> str:
+    """The lastUpdated its content says (which must be the one the store keeps)."""
+    assert version is not None and version.content is not None
+    assert parse_json(version.content)["meta"]["lastUpdated"] == instant_text(version.last_updated)
+    return instant_text(version.last_updated)
+
+
+def test_a_version_is_never_older_than_the_one_it_follows(postgres: Database) -> None:
+    """Else `_history?_since=` and `_lastUpdated=gt` pollers that saw version 2 miss 3."""
+
+    def update_x(session: WriteSession) -> None:
+        writes.update(session, "x", {"resourceType": "Patient", "id": "x", "gender": "male"})
+
+    store = _write_after_waiting(postgres, update_x)
+    try:
+        third, second, _ = store.history(HistoryQuery("Patient", "x"))
+        assert _stamp(third) > _stamp(second)
+        since = store.history(HistoryQuery("Patient", "x", since=second.last_updated))
+        assert [version.version for version in since] == [3, 2]
+    finally:
+        store.close()
+
+
+def test_a_replaced_version_keeps_its_time_when_the_clock_moved_on(postgres: Database) -> None:
+    """Locking Patient/x moves the session's clock past x's newer version; Patient/y, written
+    before and then replaced, stays one version with one time, content and row alike."""
+
+    def write_y_x_y(session: WriteSession) -> None:
+        writes.update(session, "y", {"resourceType": "Patient", "id": "y"})
+        writes.update(session, "x", {"resourceType": "Patient", "id": "x", "gender": "male"})
+        writes.update(session, "y", {"resourceType": "Patient", "id": "y", "gender": "male"})
+
+    store = _write_after_waiting(postgres, write_y_x_y)
+    try:
+        x, y = store.read("Patient", "x"), store.read("Patient", "y")
+        assert y is not None and y.version == 1 and b'"male"' in (y.content or b"")
+        assert _stamp(y) < _stamp(x)
+    finally:
+        store.close()

@@ -23,7 +23,7 @@ import orjson
 from painfhir.fhir.codec import dump_json, parse_json
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.fhir.outcome import FhirError, Issue, operation_outcome
-from painfhir.fhir.structure import check_resource, find_references
+from painfhir.fhir.structure import ReferenceSite, check_resource, find_references
 from painfhir.interactions import reactions, reads, search, writes
 from painfhir.interactions._resources import new_id
 from painfhir.search.criteria import parse_criteria
@@ -123,6 +123,13 @@ def _patch_operations(entry: Entry) -> Any:
         raise FhirError.of(400, "invalid", "The PATCH Binary's data is not base64") from exc
 
 
+def _matches(entry: Entry) -> bool:
+    """Is the entry conditional: does resolving its identity match on its type?"""
+    if entry.method == "POST":
+        return bool(entry.header("ifNoneExist"))
+    return entry.method not in ("GET", "HEAD") and entry.res_id is None
+
+
 def _response(status: int, version: StoredVersion | None, *, with_resource: bool) -> dict[str, Any]:
     response: dict[str, Any] = {"status": f"{status} {HTTPStatus(status).phrase}"}
     entry: dict[str, Any] = {"response": response}
@@ -187,6 +194,36 @@ class _Transaction:
         self.ids: dict[int, str | None] = {}
         self.existing: set[int] = set()
         self.identities: dict[str, str] = {}  # fullUrl → "Type/id"
+        # What the written resources refer to: walked once, for the types that conditional
+        # references match on (locked first), then to rewrite the references.
+        self.sites: dict[int, list[ReferenceSite]] = {
+            entry.index: find_references(entry.resource)
+            for entry in entries
+            if entry.resource is not None and entry.method in ("POST", "PUT")
+        }
+
+    def prepare(self) -> None:
+        """Everything before the entries run: match locks, identities, references."""
+        self.lock_matches()
+        self.resolve_identities()
+        self.rewrite_references()
+
+    def _matched_types(self) -> set[str]:
+        types = {entry.res_type for entry in self.entries if entry.res_type and _matches(entry)}
+        for sites in self.sites.values():
+            for site in sites:
+                if site.kind == "reference" and (
+                    match := _CONDITIONAL_REFERENCE.fullmatch(site.value)
+                ):
+                    types.add(match[1])
+        return types
+
+    def lock_matches(self) -> None:
+        """Take the match lock of every type the Bundle matches on before any match, in one
+        sorted order, as the row locks are: in entry order, two Bundles matching on the same
+        types in opposite orders would each hold the lock the other waits for (a deadlock,
+        and a spurious 409 for one of them)."""
+        self.session.hold_matches(self._matched_types())
 
     def _match_one(self, res_type: str, query: str) -> str | None:
         found = self.session.match(res_type, parse_criteria(res_type, query), limit=2)
@@ -201,9 +238,10 @@ class _Transaction:
         if entry.method == "POST":
             criteria = entry.header("ifNoneExist")
             matched = self._match_one(entry.res_type, criteria) if criteria else None
-            if matched is not None:
-                self.existing.add(entry.index)
-            return matched or new_id()
+            if writes.live_match(self.session, entry.res_type, matched) is None:
+                return new_id()
+            self.existing.add(entry.index)
+            return matched
         if entry.res_id is not None:
             return entry.res_id
         matched = self._match_one(entry.res_type, entry.query)
@@ -240,7 +278,7 @@ class _Transaction:
                 self.identities[entry.full_url] = target
 
     def _rewrite(self, entry: Entry, resource: dict[str, Any]) -> None:
-        for site in find_references(resource):
+        for site in self.sites[entry.index]:
             value = site.value
             if value in self.identities:
                 site.replace(self.identities[value])
@@ -269,7 +307,7 @@ class _Transaction:
 
     def rewrite_references(self) -> None:
         for entry in self.entries:
-            if entry.resource is not None and entry.method in ("POST", "PUT"):
+            if entry.resource is not None and entry.index in self.sites:
                 try:
                     self._rewrite(entry, entry.resource)
                 except FhirError as error:
@@ -285,22 +323,35 @@ class _Transaction:
             if res_id is not None and (res_type := by_index[index]) is not None
         ]
         self.session.read_ahead(targets)  # one query, not one per entry
+        ordered = sorted(self.entries, key=lambda e: (_ORDER[e.method], e.index))
         with reactions.deferred():  # reactions see the whole Bundle, written
-            for entry in sorted(self.entries, key=lambda e: (_ORDER[e.method], e.index)):
-                try:
-                    if entry.method in ("GET", "HEAD"):
-                        results[entry.index] = _run_get(self.store, entry, self.base)
-                        continue
-                    written[entry.index] = _run_write(
-                        self.session, entry, self.ids[entry.index], entry.index in self.existing
-                    )
-                except FhirError as error:
-                    raise _fail(entry, error) from None
+            for entry in ordered:
+                if entry.method not in ("GET", "HEAD"):
+                    written[entry.index] = self._write(entry)
         for index, done in written.items():
             # the deferred reactions may have completed what an entry wrote
             stored = writes.as_stored(self.session, done) if done is not None else None
             results[index] = _written_response(stored, representation)
+        # The GETs come last in the spec's order, and after the deferred reactions too: they
+        # answer what the transaction stores, which a reaction may have changed since.
+        for entry in ordered:
+            if entry.method in ("GET", "HEAD"):
+                results[entry.index] = self._read(entry)
         return [results[entry.index] for entry in self.entries]
+
+    def _write(self, entry: Entry) -> writes.Written | None:
+        try:
+            return _run_write(
+                self.session, entry, self.ids[entry.index], entry.index in self.existing
+            )
+        except FhirError as error:
+            raise _fail(entry, error) from None
+
+    def _read(self, entry: Entry) -> dict[str, Any]:
+        try:
+            return _run_get(self.store, entry, self.base)
+        except FhirError as error:
+            raise _fail(entry, error) from None
 
 
 def _entries(bundle: dict[str, Any], base: str) -> list[Entry]:
@@ -331,8 +382,7 @@ def transaction(
         _check_entries(bundle, entries, lenient)
     with store.write() as session:
         work = _Transaction(store, session, entries, base)
-        work.resolve_identities()
-        work.rewrite_references()
+        work.prepare()
         results = work.run(representation)
     return dump_json({"resourceType": "Bundle", "type": "transaction-response", "entry": results})
 
@@ -349,8 +399,7 @@ def _batch_entry(
             return _run_get(store, entry, base)
         with store.write() as session:
             work = _Transaction(store, session, [entry], base)
-            work.resolve_identities()
-            work.rewrite_references()
+            work.prepare()
             return work.run(representation)[0]
     except FhirError as error:
         return {

@@ -66,13 +66,14 @@ def _save(session: WriteSession, resource: dict[str, Any], res_id: str, method: 
         # notifications.
         if _unchanged(current, resource):
             return Written(200, current, reactions.Reacted(issues=kept))
-    version = current.version + 1 if current else 1
+    version, at = (current.version + 1 if current else 1), session.now
     if current is not None and not current.deleted and session.wrote(current):
         # Written earlier in this transaction (a reaction completing what an entry wrote):
         # that version is replaced, so a transaction makes one version of a resource, and
         # history never shows a state that no one outside the transaction could have seen.
-        version = current.version
-    content = stamped(resource, res_id, version, session.now)
+        # It keeps its time, which the session's clock may have moved past since.
+        version, at = current.version, current.last_updated
+    content = stamped(resource, res_id, version, at)
     stored = session.put(res_type, res_id, version, method, content, index_rows(resource))
     created = current is None or current.deleted
     reacted = reactions.react(session, stored, resource)
@@ -91,6 +92,19 @@ def as_stored(session: WriteSession, written: Written) -> Written:
     return replace(written, version=latest)
 
 
+def live_match(session: WriteSession, res_type: str, res_id: str | None) -> StoredVersion | None:
+    """The current version of a conditional create's match (if any), locked, if still live.
+
+    `match` holds the type back from other conditional writes, not the resource from a plain
+    DELETE, which may commit between the match and this lock: a match deleted meanwhile is no
+    match, and the create goes ahead. That is as safe as when nothing matched in the first
+    place (no conditional write can create a match before this transaction ends), and it is
+    what the client would have got a moment later; refusing (409) would make it retry for
+    the same answer."""
+    current = session.current(res_type, res_id) if res_id is not None else None
+    return current if current is not None and not current.deleted else None
+
+
 def create(
     session: WriteSession,
     resource: dict[str, Any],
@@ -105,11 +119,10 @@ def create(
     """
     res_type = resource["resourceType"]
     if if_none_exist:
-        existing = _single_match(session, res_type, if_none_exist)
+        matched = _single_match(session, res_type, if_none_exist)
+        existing = live_match(session, res_type, matched)
         if existing is not None:
-            current = session.current(res_type, existing)
-            assert current is not None  # matched inside this same transaction
-            return Written(200, current)
+            return Written(200, existing)
     return _save(session, resource, res_id or new_id(), "POST")
 
 
@@ -139,7 +152,10 @@ def conditional_update(
     matched = _single_match(session, res_type, criteria)
     body_id = resource.get("id")
     if matched is None:
-        return update(session, body_id, resource) if body_id else create(session, resource)
+        if body_id:
+            return update(session, body_id, resource, if_match)
+        check_version(None, if_match)  # as a PUT with If-Match to an id that does not exist
+        return create(session, resource)
     if body_id is not None and body_id != matched:
         raise FhirError.of(
             400,

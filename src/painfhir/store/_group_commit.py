@@ -70,13 +70,15 @@ class GroupCommit:
         """One write, in its own savepoint of the current batch; returns once committed."""
         with self._turn() as db:
             batch = self._join(db)
-            db.execute("SAVEPOINT one_write")
             try:
-                yield db
-                db.execute("RELEASE one_write")
-            except BaseException as exc:
-                self._undo(db, batch, exc)
-                raise
+                # inside: should the savepoint fail, the batch it joined must still end
+                db.execute("SAVEPOINT one_write")
+                try:
+                    yield db
+                    db.execute("RELEASE one_write")
+                except BaseException as exc:
+                    self._undo(db, batch, exc)
+                    raise
             finally:
                 with self._queue_lock:
                     others_waiting = self._queued > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,7 +83,9 @@ class CompartmentScope:
 class WriteSession(Protocol):
     """One database transaction: everything done through it commits together or not at all."""
 
-    now: datetime  # one timestamp for every version this transaction writes
+    # The time of the versions this transaction writes: one for all of them, unless it
+    # locks a resource stamped later (then later, so no version is older than the last)
+    now: datetime
 
     def current(self, res_type: str, res_id: str) -> StoredVersion | None: ...
 
@@ -96,6 +98,12 @@ class WriteSession(Protocol):
     def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         """Ids of live resources of `res_type` matching all criteria (at most `limit`), for a
         conditional write: no other writer can create a match until this one commits."""
+        ...
+
+    def hold_matches(self, res_types: Iterable[str]) -> None:
+        """Take now, in one order, what `match` takes for each of these types: a transaction
+        that will match on several types takes them all first, so that two taking them in
+        opposite orders cannot each wait for the other."""
         ...
 
     def look_up(self, res_type: str, res_id: str) -> StoredVersion | None:

@@ -7,10 +7,10 @@ it locks — see `_sqlite.py` and `_postgres.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from painfhir.search.criteria import SearchCriterion
 from painfhir.search.extract import IndexRows
@@ -25,6 +25,8 @@ from painfhir.store._time import instant_text, utc_now
 
 # Resources read ahead per statement: well inside every driver's limit on parameters.
 _READ_AHEAD_CHUNK = 200
+# The least step between two stamps: `instant_text` keeps microseconds.
+_TICK = timedelta(microseconds=1)
 
 
 class SqlWriteSession:
@@ -103,6 +105,25 @@ class SqlWriteSession:
         for row in rows:
             found = as_version(row)
             self._known[(found.res_type, found.res_id)] = found
+            self._follow(found)
+
+    def _follow(self, version: StoredVersion) -> None:
+        """Move the clock past `version`, which this transaction may supersede.
+
+        A version must never be older than the one it follows (pollers of `_history?_since=`
+        or `_lastUpdated=gt` would miss it), but `now` is taken when the session opens, and
+        on PostgreSQL a session may then wait for a row another writer stamps and commits
+        meanwhile. Taking the time at the first write instead would not do: a transaction
+        (its reactions) may lock more rows after that. A transaction that reads its rows
+        before it writes — a single write, a Bundle's entries read ahead — keeps one time;
+        one that locks a row stamped after its time stamps what it writes from then on later
+        (a version it replaces keeps its time: one version, one time)."""
+        if version.last_updated >= self.now:
+            self.now = max(utc_now(), version.last_updated + _TICK)
+
+    def hold_matches(self, res_types: Iterable[str]) -> None:
+        for res_type in sorted(res_types):
+            self._lock_type(res_type)
 
     def match(self, res_type: str, criteria: list[SearchCriterion], limit: int) -> list[str]:
         self._lock_type(res_type)
