@@ -15,7 +15,7 @@ from painfhir.mapping.v2fhir._clinical import (
     procedure,
 )
 from painfhir.mapping.v2fhir._coverage import authorization, coverage, encounter
-from painfhir.mapping.v2fhir._orders import add_orders, order_referral
+from painfhir.mapping.v2fhir._orders import add_orders, order_groups, order_referral
 from painfhir.mapping.v2fhir._people import patient, provider
 from painfhir.mapping.v2fhir._referral import (
     Referral,
@@ -135,7 +135,7 @@ def map_order_referral_message(ctx: Hl7v2Context) -> None:
     if patient_group is None:
         ctx.require(ctx.read, "PID-3")
     assert patient_group is not None
-    for order in ctx.tree.groups("ORDER"):
+    for order in order_groups(ctx):
         add_referral(ctx, order_referral(ctx, patient_group, order))
 
 

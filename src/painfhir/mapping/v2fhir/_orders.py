@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from painfhir.mapping._context import Hl7v2Context
+from painfhir.mapping._errors import MissingSourceError
 from painfhir.mapping.hl7v2 import Group, Segment, Terser
 from painfhir.mapping.v2fhir._clinical import allergy, condition, notes, observation
 from painfhir.mapping.v2fhir._coverage import coverage, encounter
+from painfhir.mapping.v2fhir._dosage import dispense_request, dosage, encoded_timing, texts
 from painfhir.mapping.v2fhir._people import patient, practitioner
 from painfhir.mapping.v2fhir._referral import (
     Referral,
@@ -81,7 +83,7 @@ def order_referral(ctx: Hl7v2Context, patient_group: Group, order: Group) -> Ref
         ctx.require(ctx.read, "MSH-4" if requester is None else "MSH-6")
     assert requester is not None and owner is not None  # require() raised otherwise
     code = codeable_concept(ctx, read, "OBR-4") or {"text": ctx.require(read, "OBR-4.2")}
-    status = table_coding(ctx, "0119", read.value("ORC-1"), _REQUEST_STATUS)
+    status = _status(ctx, read, _REQUEST_STATUS)
     referral = Referral(
         placer=placer,
         patient=context.subject,
@@ -89,7 +91,7 @@ def order_referral(ctx: Hl7v2Context, patient_group: Group, order: Group) -> Ref
         owner=owner,
         code=code,
         authored_on=_authored_on(ctx, read),
-        status=status["code"] if status else "active",
+        status=status or "active",
         encounter=context.encounter,
         insurance=context.insurance,
     )
@@ -128,7 +130,7 @@ def add_orders(ctx: Hl7v2Context) -> None:
     if patient_group is None:
         ctx.require(ctx.read, "PID-3")
     assert patient_group is not None
-    for order in ctx.tree.groups("ORDER"):
+    for order in order_groups(ctx):
         read = ctx.read.within(order)
         key = referral_key(order_placer(ctx, read))
         if order.segments("RXE"):
@@ -136,6 +138,15 @@ def add_orders(ctx: Hl7v2Context) -> None:
             ctx.add(medication_request(ctx, order, context, key))
         else:
             ctx.add(service_request(ctx, order, patient_group, key))
+
+
+def order_groups(ctx: Hl7v2Context) -> list[Group]:
+    """The message's ORDER groups. Each begins with its ORC, so a message without one has
+    none, and would map to an empty Bundle: the ORC is what is missing."""
+    orders = ctx.tree.groups("ORDER")
+    if not orders:
+        raise MissingSourceError("an ORC segment is required and missing", segment="ORC")
+    return orders
 
 
 def service_request(ctx: Hl7v2Context, order: Group, patient_group: Group, key: str) -> Json:
@@ -166,52 +177,32 @@ def service_request(ctx: Hl7v2Context, order: Group, patient_group: Group, key: 
 
 def medication_request(ctx: Hl7v2Context, order: Group, context: PatientContext, key: str) -> Json:
     read = ctx.read.within(order)
-    status = table_coding(ctx, "0119", read.value("ORC-1"), _MEDICATION_REQUEST_STATUS)
+    status = _status(ctx, read, _MEDICATION_REQUEST_STATUS)
+    tq1 = encoded_timing(order)
+    priority = _priority(ctx, read.within(tq1)) if tq1 else None
     medication = codeable_concept(ctx, read, "RXE-2") or {"text": ctx.require(read, "RXE-2.2")}
     request: Json = {
         "resourceType": "MedicationRequest",
         "id": ctx.resource_id("MedicationRequest", key),
         "identifier": [order_placer(ctx, read), *_filler(ctx, read)],
-        "status": status["code"] if status else "unknown",
+        "status": status or "unknown",
         "intent": "order",
-        "medicationCodeableConcept": medication,
-        "subject": context.subject,
     }
+    # the priority of the RXE's own timing, else that of the order as placed
+    put(request, "priority", priority or _priority(ctx, read))
+    request["medicationCodeableConcept"] = medication
+    request["subject"] = context.subject
     put(request, "encounter", context.encounter)
     request["authoredOn"] = _authored_on(ctx, read)
     put(request, "requester", _requester(ctx, read))
     put(request, "insurance", context.insurance)
-    put(request, "dosageInstruction", [_dosage(ctx, read)])
-    put(request, "dispenseRequest", _dispense(read))
+    # the special dispensing instructions are for the pharmacy, not how to take it; R4 has
+    # no element of dispenseRequest for them (R5's dispenserInstruction), so they are notes
+    put(request, "note", [{"text": text} for text in texts(read, "RXE-21")])
+    found_dosage = dosage(ctx, order, read)
+    put(request, "dosageInstruction", [found_dosage] if found_dosage else [])
+    put(request, "dispenseRequest", dispense_request(ctx, read))
     return request
-
-
-def _dosage(ctx: Hl7v2Context, read: Terser) -> Json:
-    dosage: Json = {}
-    put(dosage, "text", clean(read.value("RXE-21.2")) or clean(read.value("RXE-7.2")))
-    put(dosage, "route", codeable_concept(ctx, read, "RXR-1"))
-    dose = _quantity(read.value("RXE-3"), read.value("RXE-5.1"))
-    if dose:
-        dosage["doseAndRate"] = [{"doseQuantity": dose}]
-    return dosage
-
-
-def _dispense(read: Terser) -> Json:
-    dispense: Json = {}
-    put(dispense, "quantity", _quantity(read.value("RXE-10"), read.value("RXE-11.1")))
-    refills = clean(read.value("RXE-12"))
-    if refills and refills.isdigit():
-        dispense["numberOfRepeatsAllowed"] = int(refills)
-    return dispense
-
-
-def _quantity(value: str, unit: str) -> Json | None:
-    number = clean(value)
-    if number is None or not number.replace(".", "", 1).isdigit():
-        return None
-    quantity: Json = {"value": float(number) if "." in number else int(number)}
-    put(quantity, "unit", clean(unit))
-    return quantity
 
 
 def _filler(ctx: Hl7v2Context, read: Terser) -> list[Json]:
@@ -223,6 +214,17 @@ def _filler(ctx: Hl7v2Context, read: Terser) -> list[Json]:
 
 def _requester(ctx: Hl7v2Context, read: Terser) -> Json | None:
     return practitioner(ctx, read, "ORC-12") or practitioner(ctx, read, "OBR-16")
+
+
+def _status(ctx: Hl7v2Context, read: Terser, target: str) -> str | None:
+    """The status `target` gives ORC-5, the order status (table 0038), else ORC-1, the order
+    control (table 0119): as in v2-to-FHIR the status comes first, since an order control
+    like SC (status changed) only says that ORC-5 changed."""
+    for table, path in (("0038", "ORC-5"), ("0119", "ORC-1")):
+        coding = table_coding(ctx, table, read.value(path), target)
+        if coding:
+            return str(coding["code"])
+    return None
 
 
 def _priority(ctx: Hl7v2Context, read: Terser) -> str | None:

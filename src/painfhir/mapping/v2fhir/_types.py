@@ -1,5 +1,5 @@
 """HL7 v2 data types to FHIR data types: XPN → HumanName, XAD → Address, XTN → ContactPoint,
-CX/EI → Identifier, CWE → CodeableConcept, DTM → dateTime.
+CX/EI → Identifier, CWE → CodeableConcept, DTM → dateTime, NM → decimal.
 
 Each reader takes the Terser path of one field repetition (`PID-5[2]`) or of every
 repetition (`PID-5`) and gives None or [] when the source is empty, so rules can leave an
@@ -24,6 +24,8 @@ IDENTIFIER_TYPES = "http://terminology.hl7.org/CodeSystem/v2-0203"
 _CONTACT_SYSTEM = "http://hl7.org/fhir/contact-point-system"
 _CONTACT_USE = "http://hl7.org/fhir/contact-point-use"
 
+# HL7 NM: an optional sign, digits and an optional decimal point
+_NM = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
 _OID = re.compile(r"[0-2](\.(0|[1-9]\d*))+")
 _DTM = re.compile(
     r"(?P<y>\d{4})(?P<m>\d{2})?(?P<d>\d{2})?(?P<h>\d{2})?(?P<min>\d{2})?(?P<s>\d{2})?"
@@ -85,6 +87,20 @@ def date_at(ctx: Hl7v2Context, read: Terser, path: str) -> str | None:
     """The DT or DTM at `path` as a FHIR date (its date part); see `date_time_at`."""
     found = date_time_at(ctx, read, path)
     return None if found is None else found[:10]
+
+
+def number_at(ctx: Hl7v2Context, read: Terser, path: str) -> int | float | None:
+    """The NM at `path`, None when the field is empty: an int when it has no decimal point,
+    as HL7 says it then is one. Anything else (`2,5`, `1e3`) is an `InvalidValueError`
+    naming segment and field, since a dose read wrongly or dropped is worse than a message
+    sent back."""
+    value = clean(read.value(path))
+    if value is None:
+        return None
+    if _NM.fullmatch(value) is None:
+        reason = f"{path} {value!r} is not an HL7 number ([+|-]digits[.digits])"
+        raise ctx.invalid(read, path, reason)
+    return float(value) if "." in value else int(value)
 
 
 def message_time(ctx: Hl7v2Context) -> str:
