@@ -5,7 +5,8 @@ committed to the message log first; the mapped resources are written in one tran
 or not at all; a failure stays in the log with its errors, replayable once fixed. The
 answer is the transaction-response Bundle (200), or an OperationOutcome: 400 for input no
 module takes (not FHIR, no module), 422 for input the module cannot map or whose mapping
-is not valid, the store's own status when it refuses the write.
+is not valid, the store's own status when it refuses the write; 500, logged as failed, when
+painfhir itself fails on it.
 
 A message Bundle is logged with its MessageHeader's source endpoint as sender and its
 Bundle.identifier (else its id) as control id, so a resend is recognised as the HL7 v2
@@ -32,6 +33,7 @@ from painfhir.store import MessageStatus as Status
 log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
+_INTERNAL = Issue("error", "exception", "Internal error; see the server log")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,13 @@ class FhirReceiver:
 
     def _map_and_store(self, raw: bytes, module: str | None, client: str | None) -> _Verdict:
         try:
+            return self._verdict(raw, module, client)
+        except Exception:  # a bug fails this input, not the service; it stays replayable
+            log.exception("Mapping a FHIR input failed")
+            return _Verdict(500, "failed", [_INTERNAL])
+
+    def _verdict(self, raw: bytes, module: str | None, client: str | None) -> _Verdict:
+        try:
             # chosen first, so that a failure is logged with the module that failed
             chosen = self._mappings.module(module) if module else None
             chosen = chosen or self._mappings.detect(raw, FHIR_JSON, client)
@@ -114,10 +123,9 @@ class FhirReceiver:
             output = store_mapped(self._store, result, self._base, self._lenient)
         except FhirError as error:
             return _Verdict(error.status, "failed", error.issues, result.module)
-        except Exception:  # a bug fails this input, not the service; it stays replayable
+        except Exception:  # as above, but the log entry names the module that mapped it
             log.exception("Storing a FHIR input failed")
-            internal = Issue("error", "exception", "Internal error; see the server log")
-            return _Verdict(500, "failed", [internal], result.module)
+            return _Verdict(500, "failed", [_INTERNAL], result.module)
         # warnings stay in the log: they are about painfhir's output, not the sender's input
         return _Verdict(200, "processed", result.issues, result.module, output)
 
@@ -148,19 +156,32 @@ def _inbound(
     except orjson.JSONDecodeError:
         resource = None
     if not isinstance(resource, dict):
-        return InboundMessage(raw, "fhir", remote_peer, content_type, sending_facility=client or "")
+        return InboundMessage(
+            raw, "fhir", remote_peer, content_type, sending_facility=_text(client) or ""
+        )
     header = message_header(resource)
-    identifier = resource.get("identifier") if header is not None else None
-    control_id = identifier.get("value") if isinstance(identifier, dict) else None
-    event = (header or {}).get("eventCoding") or {}
-    kind = f"{resource.get('resourceType')}" + (f" {event.get('code')}" if event else "")
+    control_id = None
+    if header is not None:
+        identifier = resource.get("identifier")
+        value = identifier.get("value") if isinstance(identifier, dict) else None
+        control_id = _text(value) or _text(resource.get("id"))
+    event = header.get("eventCoding") if header is not None else None
+    code = _text(event.get("code")) if isinstance(event, dict) else None
+    kind = " ".join(k for k in (_text(resource.get("resourceType")), code) if k)
     return InboundMessage(
         raw=raw,
         channel="fhir",
         remote_peer=remote_peer,
         content_type=content_type,
-        sending_application=message_sender(resource),
-        sending_facility=client or "",
-        control_id=control_id or (resource.get("id") if header is not None else None),
-        message_type=kind,
+        sending_application=_text(message_sender(resource)) or "",
+        sending_facility=_text(client) or "",
+        control_id=control_id,
+        message_type=kind or None,
     )
+
+
+def _text(value: Any) -> str | None:
+    """A header value the log can hold: a string, and one without NUL, which PostgreSQL's
+    text cannot store; anything else a sender put there is read as absent (the raw input
+    keeps it), so that the log write cannot fail on what the input holds."""
+    return value if isinstance(value, str) and "\x00" not in value else None

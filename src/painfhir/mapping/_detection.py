@@ -5,6 +5,10 @@ HL7 v2: MSH-9 against `message_types`, and the sending application or facility a
 `senders`. FHIR: the resource type, then the marks a sender leaves on what it sends — the
 message event and source endpoint of a MessageHeader, the profiles it claims, the systems
 of its identifiers — gathered from the resource and, for a Bundle, from every entry.
+
+A sender's JSON may hold any JSON type where FHIR wants an object or an array (a null
+profile, a string source): detection reads what has the type FHIR gives it and passes over
+the rest, since it runs before anything is logged or mapped and must not fail on content.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from typing import Any
 from painfhir.mapping._module import FhirMapping, Hl7v2Mapping
 from painfhir.mapping.hl7v2 import Message
 
-# how much each mark says about who sent the input: an endpoint names the sender itself
-_EVENT_WEIGHT, _IDENTIFIER_WEIGHT, _PROFILE_WEIGHT, _ENDPOINT_WEIGHT = 1, 1, 2, 4
+# How much each mark says about who sent the input, most specific first: an endpoint names
+# the sender itself, a profile or a local identifier system its EHR, a message event only
+# what kind of message any sender sends. Powers of two, so the most specific kind matched
+# decides and two modules tie only when they match the same kinds.
+_EVENT_WEIGHT, _IDENTIFIER_WEIGHT, _PROFILE_WEIGHT, _ENDPOINT_WEIGHT = 1, 2, 4, 8
 
 
 @dataclass(slots=True)
@@ -67,13 +74,14 @@ def score_fhir(mapping: FhirMapping, resource: dict[str, Any]) -> int:
 def fhir_marks(resource: dict[str, Any]) -> FhirMarks:
     marks = FhirMarks()
     for found in _resources(resource):
-        meta = found.get("meta") or {}
-        marks.profiles.update(p for p in meta.get("profile", []) if isinstance(p, str))
+        meta = _object(found.get("meta"))
+        marks.profiles.update(p for p in _array(meta.get("profile")) if isinstance(p, str))
         if isinstance(meta.get("source"), str):
             marks.senders.add(meta["source"])
-        for identifier in found.get("identifier") or []:
-            if isinstance(identifier, dict) and isinstance(identifier.get("system"), str):
-                marks.identifier_systems.add(identifier["system"])
+        for identifier in _array(found.get("identifier")):
+            system = _object(identifier).get("system")
+            if isinstance(system, str):
+                marks.identifier_systems.add(system)
         if found.get("resourceType") == "MessageHeader":
             _header_marks(found, marks)
     return marks
@@ -84,10 +92,10 @@ def message_sender(resource: dict[str, Any]) -> str:
     its meta.source; "" when it does not say."""
     header = message_header(resource)
     if header is not None:
-        endpoint = (header.get("source") or {}).get("endpoint")
+        endpoint = _object(header.get("source")).get("endpoint")
         if isinstance(endpoint, str):
             return endpoint
-    source = (resource.get("meta") or {}).get("source")
+    source = _object(resource.get("meta")).get("source")
     return source if isinstance(source, str) else ""
 
 
@@ -95,18 +103,20 @@ def message_header(resource: dict[str, Any]) -> dict[str, Any] | None:
     """The MessageHeader of a message Bundle (its first entry), else None."""
     if resource.get("resourceType") != "Bundle" or resource.get("type") != "message":
         return None
-    entries = resource.get("entry") or [{}]
-    first = entries[0].get("resource") if isinstance(entries[0], dict) else None
+    entries = _array(resource.get("entry")) or [{}]
+    first = _object(entries[0]).get("resource")
     is_header = isinstance(first, dict) and first.get("resourceType") == "MessageHeader"
     return first if is_header else None
 
 
 def _header_marks(header: dict[str, Any], marks: FhirMarks) -> None:
-    event = header.get("eventCoding") or {}
-    marks.events.add(f"{event.get('system', '')}|{event.get('code', '')}")
+    event = _object(header.get("eventCoding"))
+    system, code = event.get("system"), event.get("code")
+    if isinstance(code, str):
+        marks.events.add(f"{system if isinstance(system, str) else ''}|{code}")
     if isinstance(header.get("eventUri"), str):
         marks.events.add(header["eventUri"])
-    endpoint = (header.get("source") or {}).get("endpoint")
+    endpoint = _object(header.get("source")).get("endpoint")
     if isinstance(endpoint, str):
         marks.senders.add(endpoint)
 
@@ -114,11 +124,21 @@ def _header_marks(header: dict[str, Any], marks: FhirMarks) -> None:
 def _resources(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The resource, the resources it contains and, for a Bundle, its entries'."""
     yield resource
-    for contained in resource.get("contained") or []:
+    for contained in _array(resource.get("contained")):
         if isinstance(contained, dict):
             yield contained
     if resource.get("resourceType") == "Bundle":
-        for entry in resource.get("entry") or []:
-            inner = entry.get("resource") if isinstance(entry, dict) else None
+        for entry in _array(resource.get("entry")):
+            inner = _object(entry).get("resource")
             if isinstance(inner, dict):
                 yield from _resources(inner)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object as such; anything else (null, a string) as an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _array(value: Any) -> list[Any]:
+    """A JSON array as such; anything else as an empty one."""
+    return value if isinstance(value, list) else []

@@ -5,6 +5,8 @@ context carried alongside, and the referral Task the clinic starts (BSeR 2.0, re
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from painfhir.mapping._canonical import (
     CHRONIC_PAIN_CONDITION_PROFILE,
     PLACER,
@@ -14,13 +16,19 @@ from painfhir.mapping._canonical import (
     referral_task_criteria,
 )
 from painfhir.mapping._context import FhirContext
-from painfhir.mapping._errors import MissingSourceError
-from painfhir.mapping.fhirdialect._carry import Carrier
-from painfhir.mapping.fhirdialect._source import Json, SourceBundle, SourceResource
+from painfhir.mapping._errors import InvalidValueError, MissingSourceError
+from painfhir.mapping.fhirdialect._carry import Carrier, translated_system
+from painfhir.mapping.fhirdialect._source import (
+    Json,
+    SourceBundle,
+    SourceResource,
+    array,
+    objects,
+)
 from painfhir.validation.validator import validate
 
-# what a referral package holds; a MessageHeader or the sender's own Task is not carried
-# (the raw message stays in the message log; the clinic starts its own Task)
+# what a referral package holds, carried whether the referral refers to it or not (with
+# whatever these refer to: a Medication, a Location, a HealthcareService)
 REFERRAL_PACKAGE = frozenset(
     {
         "AllergyIntolerance",
@@ -42,6 +50,8 @@ REFERRAL_PACKAGE = frozenset(
         "ServiceRequest",
     }
 )
+# never carried: the raw message stays in the message log, and the clinic starts its own Task
+_LEFT_OUT = frozenset({"MessageHeader", "Task"})
 _TASK_OWNERS = ("Organization", "PractitionerRole", "Practitioner")
 
 
@@ -49,18 +59,23 @@ def map_referral(ctx: FhirContext) -> None:
     """The rules of a referral dialect: the referral ServiceRequest (the MessageHeader's
     focus, else the input's only ServiceRequest) and everything it comes with."""
     source = SourceBundle(ctx.source)
-    carrier = Carrier(ctx, source, REFERRAL_PACKAGE)
+    _check_header(source)
     request = _referral_request(source)
-    reasons = [source.resolve(r) for r in request.resource.get("reasonReference") or []]
+    placer_index = _placer_index(request)
+    # what has no identifier of its own is keyed under the sender's number for the referral
+    number = objects(request.resource["identifier"])[placer_index]
+    scope = (translated_system(ctx, number["system"]), number["value"])
+    carrier = Carrier(ctx, source, REFERRAL_PACKAGE, scope, _LEFT_OUT)
+    reasons = [source.resolve(r, request) for r in objects(request.resource.get("reasonReference"))]
     chronic_pain: set[str] = set()
     for found in source.resources:
-        if not carrier.carried(found) or found is request:
+        if not carrier.carried(found) or carrier.repeated(found) or found is request:
             continue
         resource = carrier.copy(found)
         if found in reasons and _claims_chronic_pain_condition(resource):
             chronic_pain.add(found.path)
         ctx.add(resource)
-    referral = _canonical_request(ctx, carrier, request, chronic_pain)
+    referral = _canonical_request(ctx, carrier, request, placer_index, chronic_pain)
     focus = ctx.add(referral)
     placer = referral["identifier"][0]
     task = received_referral_task(
@@ -76,11 +91,24 @@ def map_referral(ctx: FhirContext) -> None:
     ctx.add_if_none_exist(task, referral_task_criteria(placer))
 
 
+def _check_header(source: SourceBundle) -> None:
+    """The MessageHeader is not carried, but the sender, the event and the focus are read
+    from it — by the rules, the message log and the client configuration: one that is not
+    valid R4 (a `source` that is a string) is the sender's to correct, not read as far as
+    it goes."""
+    if source.header is None:
+        return
+    for issue in validate(source.header):
+        if issue.severity in ("error", "fatal"):
+            where = (issue.expression or "MessageHeader").removeprefix("MessageHeader")
+            raise InvalidValueError(f"Bundle.entry[0].resource{where}: {issue.diagnostics}")
+
+
 def _referral_request(source: SourceBundle) -> SourceResource:
-    focus = (source.header or {}).get("focus") or []
+    focus = objects((source.header or {}).get("focus"))
     found = source.resolve(focus[0]) if focus else None
     if found is not None and found.type == "Task":
-        found = source.resolve(found.resource.get("focus"))
+        found = source.resolve(found.resource.get("focus"), found)
     if found is not None and found.type == "ServiceRequest":
         return found
     requests = source.of_type("ServiceRequest")
@@ -104,14 +132,22 @@ def _claims_chronic_pain_condition(condition: Json) -> bool:
 
 
 def _canonical_request(
-    ctx: FhirContext, carrier: Carrier, request: SourceResource, chronic_pain: set[str]
+    ctx: FhirContext,
+    carrier: Carrier,
+    request: SourceResource,
+    placer_index: int,
+    chronic_pain: set[str],
 ) -> Json:
-    referral = carrier.copy(request)
+    referral = carrier.copy(request, leave=("intent",))
     referral["meta"] = {"profile": [REFERRAL_PROFILE]}
-    referral["identifier"] = _with_placer_first(request, referral.get("identifier") or [])
-    referral["intent"] = "order"  # the profile's fixed code: a referral is an order
+    referral["identifier"] = _with_placer_first(objects(referral["identifier"]), placer_index)
+    # The profile's fixed code: a referral is an order. A sender's other intent (proposal,
+    # plan) is not read, so the trace lists it among what no rule used.
+    if request.resource.get("intent") == "order":
+        ctx.get(f"{request.path}.intent", "order")
+    referral["intent"] = "order"
     categories = referral.get("category") or []
-    if not any(_has_coding(c, REFERRAL_CATEGORY) for c in categories):
+    if not any(_has_coding(c, REFERRAL_CATEGORY) for c in objects(categories)):
         referral["category"] = [REFERRAL_CATEGORY, *categories]
     if "authoredOn" not in referral:
         referral["authoredOn"] = _message_time(carrier.source) or _missing(
@@ -125,22 +161,37 @@ def _canonical_request(
     return referral
 
 
-def _with_placer_first(request: SourceResource, identifiers: list[Json]) -> list[Json]:
+def _placer_index(request: SourceResource) -> int:
+    """Which of the request's identifiers is the sender's number for the referral: the one
+    typed PLAC, else the first with system and value. One typed PLAC without both is an
+    error rather than passed over: the sender says that is its number, and another would
+    key the referral, and its Task, on a number the sender does not know it by."""
+    identifiers = objects(request.resource.get("identifier"))
+    typed = [n for n, identifier in enumerate(identifiers) if _is_placer(identifier)]
+    if typed:
+        for part in ("system", "value"):
+            if not _filled(identifiers[typed[0]].get(part)):
+                _missing(f"{request.path}.identifier[{typed[0]}].{part} (of the PLAC identifier)")
+        return typed[0]
+    for n, identifier in enumerate(identifiers):
+        if _filled(identifier.get("system")) and _filled(identifier.get("value")):
+            return n
+    _missing(f"{request.path}.identifier (the sender's referral number, system and value)")
+
+
+def _with_placer_first(identifiers: list[Json], placer_index: int) -> list[Json]:
     """The sender's number for the referral, typed PLAC (the profile's placer slice), first."""
-    placer = next((i for i in identifiers if _is_placer(i)), None) or next(
-        (i for i in identifiers if i.get("system") and i.get("value")), None
-    )
-    if placer is None:
-        _missing(f"{request.path}.identifier (the sender's referral number, system and value)")
-    assert placer is not None
+    placer = identifiers[placer_index]
     if not _is_placer(placer):
-        codings = (placer.get("type") or {}).get("coding", [])
-        placer["type"] = {**placer.get("type", {}), "coding": [*PLACER["coding"], *codings]}
+        concept = placer.get("type")
+        concept = concept if isinstance(concept, dict) else {}
+        placer["type"] = {**concept, "coding": [*PLACER["coding"], *array(concept.get("coding"))]}
     return [placer, *(i for i in identifiers if i is not placer)]
 
 
 def _is_placer(identifier: Json) -> bool:
-    return _has_coding(identifier.get("type") or {}, PLACER)
+    concept = identifier.get("type")
+    return isinstance(concept, dict) and _has_coding(concept, PLACER)
 
 
 def _has_coding(concept: Json, pattern: Json) -> bool:
@@ -148,8 +199,12 @@ def _has_coding(concept: Json, pattern: Json) -> bool:
     wanted = pattern["coding"][0]
     return any(
         c.get("system") == wanted["system"] and c.get("code") == wanted["code"]
-        for c in concept.get("coding", [])
+        for c in objects(concept.get("coding"))
     )
+
+
+def _filled(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 def _split_reasons(
@@ -162,7 +217,7 @@ def _split_reasons(
     for original, rewritten in zip(
         source_reasons, referral.get("reasonReference") or [], strict=True
     ):
-        found = carrier.source.resolve(original)
+        found = carrier.source.resolve(original, request)
         if found is None or found.type != "Condition" or found.path in chronic_pain:
             kept.append(rewritten)
         else:
@@ -186,7 +241,7 @@ def _owner(carrier: Carrier, request: SourceResource, referral: Json) -> Json:
     for original, rewritten in zip(
         request.resource.get("performer") or [], referral.get("performer") or [], strict=True
     ):
-        found = carrier.source.resolve(original)
+        found = carrier.source.resolve(original, request)
         if found is not None and found.type in _TASK_OWNERS:
             return dict(rewritten)
     receiver = _header_party(carrier, "receiver")
@@ -197,7 +252,7 @@ def _header_party(carrier: Carrier, role: str) -> Json | None:
     """The MessageHeader's sender, or its first destination's receiver, when the input
     carries it."""
     header = carrier.source.header or {}
-    destinations = header.get("destination") or [{}]
+    destinations = objects(header.get("destination")) or [{}]
     party = header.get("sender") if role == "sender" else destinations[0].get("receiver")
     found = carrier.source.resolve(party)
     if found is None or not carrier.carried(found):
@@ -210,5 +265,5 @@ def _message_time(source: SourceBundle) -> str | None:
     return timestamp if isinstance(timestamp, str) else None
 
 
-def _missing(what: str) -> Json:
+def _missing(what: str) -> NoReturn:
     raise MissingSourceError(f"{what} is required and absent")
