@@ -33,5 +33,8 @@ def clinic(loop_server: RunningServer) -> Iterator[Party]:
     party = Party(loop_server.url, "clinic Practitioner/dr-lee")
     organization = {"resourceType": "Organization", "id": CLINIC.split("/")[1], "name": "Clinic"}
     assert party.send("PUT", f"/{CLINIC}", organization).status_code in (200, 201)
+    # the pain physician the clinic acts as, whom `$schedule` books
+    physician = {"resourceType": "Practitioner", "id": "dr-lee", "name": [{"family": "Lee"}]}
+    assert party.send("PUT", "/Practitioner/dr-lee", physician).status_code in (200, 201)
     yield party
     party.http.close()

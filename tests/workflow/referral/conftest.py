@@ -74,12 +74,15 @@ def ehr(server: RunningServer) -> Iterator[Party]:
 
 @pytest.fixture
 def clinic(server: RunningServer) -> Iterator[Party]:
+    """The clinic, acting as Dr Lee: its Organization and Dr Lee are on file (`$schedule`
+    books stored practitioners only)."""
     party = Party(server.url, "clinic Practitioner/dr-lee")
-    response = party.send(
-        "PUT",
-        f"/{CLINIC}",
+    for resource in (
         {"resourceType": "Organization", "id": CLINIC.split("/")[1], "name": "Pain clinic"},
-    )
-    assert response.status_code in (200, 201), response.text
+        {"resourceType": "Practitioner", "id": "dr-lee", "name": [{"family": "Lee"}]},
+    ):
+        url = f"/{resource['resourceType']}/{resource['id']}"
+        response = party.send("PUT", url, resource)
+        assert response.status_code in (200, 201), response.text
     yield party
     party.http.close()

@@ -85,3 +85,69 @@ def test_task_status_must_go_with_business_status(clinic: Party) -> None:
     created = clinic.send("POST", "/Task", {**new, "status": "in-progress"})
     assert created.status_code == 422, created.text
     assert business_status(clinic.get(f"/Task/{task_id}")) == "2.0"
+
+
+def _without_business_status(task: Json) -> Json:
+    return {k: v for k, v in task.items() if k != "businessStatus"}
+
+
+def _with_bogus_code(task: Json) -> Json:
+    return {**task, "businessStatus": {"coding": [{"system": BSER, "code": "bogus"}]}}
+
+
+def _without_code(task: Json) -> Json:
+    return {k: v for k, v in task.items() if k != "code"}
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        pytest.param(_without_business_status, "none is not", id="businessStatus removed"),
+        pytest.param(_with_bogus_code, "'bogus' is not", id="an unknown code"),
+        pytest.param(_without_code, "must keep its code", id="code removed"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("side", "then"),
+    [
+        pytest.param("clinic", {"7.0": 409, "3.0": 200}, id="clinic"),
+        pytest.param("referrer", {"7.0": 409, "3.0": 403}, id="referrer"),
+    ],
+)
+def test_a_referral_task_keeps_a_state_the_moves_know(
+    change: Any, refusal: str, side: str, then: dict[str, int], ehr: Party, clinic: Party
+) -> None:
+    """A Task in no state we know would escape the checks of its next write (7.0 with no
+    consult note, the referring side accepting its own referral): refused, the Task without
+    the referral Task profile included (task_in claims none). The next writes are held to
+    the moves from 2.0."""
+    party = clinic if side == "clinic" else ehr
+    task_id = task_in(clinic, "2.0")
+    response = party.send("PUT", f"/Task/{task_id}", change(party.get(f"/Task/{task_id}")))
+    assert response.status_code == 422, response.text
+    assert refusal in outcome_text(response)
+    for code, status in then.items():
+        moved = _put(party, task_id, code)
+        assert moved.status_code == status, moved.text
+    assert business_status(clinic.get(f"/Task/{task_id}")) == ("3.0" if side == "clinic" else "2.0")
+
+
+def test_a_task_given_a_state_starts_from_2_0(clinic: Party) -> None:
+    """A fulfill Task of no referral may have no BSeR state; given one, it is a referral's
+    Task, and its state follows 2.0, where every referral starts."""
+    task_id = task_in(clinic, "7.0")
+    other = clinic.send("POST", "/Task", _without_business_status(clinic.get(f"/Task/{task_id}")))
+    assert other.status_code == 201, other.text  # no BSeR state: not a referral's Task
+    other_id = other.json()["id"]
+    assert _put(clinic, other_id, "7.0").status_code == 409  # 7.0 cannot follow 2.0
+    assert _put(clinic, other_id, "3.0").status_code == 200
+    assert business_status(clinic.get(f"/Task/{other_id}")) == "3.0"
+
+
+def test_a_fulfill_task_of_another_order_is_left_alone(clinic: Party) -> None:
+    task_id = task_in(clinic, "2.0")
+    task = _without_business_status(clinic.get(f"/Task/{task_id}"))
+    created = clinic.send("POST", "/Task", {**task, "status": "in-progress"})
+    assert created.status_code == 201, created.text
+    done = {**created.json(), "status": "completed"}
+    assert clinic.send("PUT", f"/Task/{done['id']}", done).status_code == 200

@@ -35,6 +35,7 @@ TARGET = {
     "complete": "7.0",
 }
 IN_FULFILMENT = {"5.1.1", "5.1.2", "5.1.3", "5.1.4"}
+START = parameter("start", valueDateTime="2026-11-16T09:00:00Z")
 MAY_GO_TO = {
     "2.0": {"3.0", "4.0"},
     "3.0": {"5.1.1", "4.0", "5.2", "7.0"},
@@ -151,6 +152,24 @@ def test_completion_without_a_consult_note_is_422(ehr: Party, clinic: Party) -> 
             422, id="an appointment that is not here",
         ),
         pytest.param(
+            "schedule", [parameter("start", valueDateTime="9999-12-31T23:30:00Z")], 400,
+            id="a start whose consultation would end past year 9999",
+        ),
+        pytest.param(
+            "schedule", [START, parameter("practitioner", valueReference={"reference": "Bogus"})],
+            400, id="a practitioner that is no Practitioner reference",
+        ),
+        pytest.param(
+            "schedule",
+            [START, parameter("practitioner", valueReference={"reference": "Patient/elsewhere"})],
+            400, id="a practitioner that is a Patient",
+        ),
+        pytest.param(
+            "schedule",
+            [START, parameter("practitioner", valueReference={"reference": "Practitioner/0"})],
+            422, id="a practitioner that is not here",
+        ),
+        pytest.param(
             "complete", [parameter("output", valueReference={"reference": "Patient/x"})], 400,
             id="an output that is neither a note nor a care plan",
         ),
@@ -162,6 +181,7 @@ def test_bad_inputs_are_refused_and_nothing_is_written(
     task_id = task_in(clinic, "3.0")
     response = clinic.operation(task_id, operation, *parameters)
     assert response.status_code == status, response.text
+    assert outcome_text(response)
     assert clinic.get(f"/Task/{task_id}")["meta"]["versionId"] == "1"
 
 

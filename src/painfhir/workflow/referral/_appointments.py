@@ -26,8 +26,14 @@ def _moment(name: str, value: str) -> datetime:
 
 
 def consultation_end(start: str, minutes: int) -> str:
-    """`minutes` after `start`, in the same offset; a booked Appointment needs both (app-3)."""
-    return (_moment("start", start) + timedelta(minutes=minutes)).isoformat()
+    """`minutes` after `start`, in the same offset; a booked Appointment needs both (app-3).
+    A start so late that its end falls past year 9999 is refused (400): no dateTime holds it."""
+    try:
+        return (_moment("start", start) + timedelta(minutes=minutes)).isoformat()
+    except OverflowError:
+        raise FhirError.of(
+            400, "value", f"start {start!r} leaves no room for a {minutes}-minute consultation"
+        ) from None
 
 
 def check_period(start: str, end: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import Issue
 from painfhir.interactions import writes
 from painfhir.interactions.reactions import shared_notes
@@ -54,16 +55,27 @@ def _checked_now(task_id: str) -> bool:
     return False
 
 
-def _recheck(session: WriteSession, task_id: str, task: Json, request: Json) -> list[Issue]:
-    state = state_of(task)
+def _recheck(session: WriteSession, task_id: str) -> list[Issue]:
+    """Re-run the intake check of a referral Task that is not final, on its current version.
+
+    That version is read under lock (on PostgreSQL; held until the transaction ends), never
+    taken from the search that found the Task: a move committed meanwhile ($accept …) may
+    have replaced the version found, and a copy of it written over the current one would
+    undo the move. A Task that moved to a final state meanwhile is left alone."""
+    current = session.current("Task", task_id)
+    if current is None or current.content is None:
+        return []
+    task: Json = parse_json(current.content)
+    state = state_of(task) if is_referral_task(task) else None
     if state is None or state.final or _checked_now(task_id):
+        return []
+    request = resolve(session, task.get("focus"))
+    if request is None:
         return []
     findings = intake_findings(referral_package(session, request))
     updated = with_findings(task, findings)
     if findings_on(updated) == findings_on(task):
         return []
-    current = session.current("Task", task_id)
-    assert current is not None  # the Task was just read in this transaction
     writes.update(session, task_id, {**updated, "id": task_id}, current.etag)
     return [_summary(task_id, findings, started=False)]
 
@@ -82,9 +94,7 @@ def on_referral_written(
     request = {**resource, "id": version.res_id}
     tracking = tracking_tasks(session, version.res_id)
     if tracking:
-        return [
-            issue for task in tracking for issue in _recheck(session, task["id"], task, request)
-        ]
+        return [issue for task in tracking for issue in _recheck(session, task["id"])]
     findings = intake_findings(referral_package(session, request))
     received = instant_text(session.now)
     task = with_findings(arrival_task(version.res_id, request, clinic, received), findings)
@@ -112,7 +122,6 @@ def on_package_written(
     tasks = search(session, "Task", [("patient", patient), ("code", fulfil)], _OPEN_REFERRALS)
     issues = []
     for task in tasks:
-        request = resolve(session, task.get("focus")) if is_referral_task(task) else None
-        if request is not None:
-            issues += _recheck(session, task["id"], task, request)
+        if is_referral_task(task):
+            issues += _recheck(session, task["id"])
     return issues

@@ -109,6 +109,16 @@ def _rebooked(ctx: MoveContext, keeping: str | None) -> list[FollowUp]:
     ]
 
 
+def _practitioner(ctx: MoveContext) -> Json | None:
+    """The `practitioner` input, a Practitioner or PractitionerRole stored here: the
+    Appointment's performer is someone the clinic can reach, not any text given."""
+    reference = ctx.inputs.reference("practitioner")
+    if reference is None:
+        return None
+    _existing(ctx, reference, ("Practitioner", "PractitionerRole"), "practitioner")
+    return reference
+
+
 def schedule_consultation(ctx: MoveContext) -> Step:
     """Book the initial consultation (`start`, optional `end` and `practitioner`), or link an
     existing `appointment` to the referral; either replaces the referral's earlier booking."""
@@ -131,7 +141,7 @@ def schedule_consultation(ctx: MoveContext) -> Step:
         )
     end = inputs.date_time("end") or consultation_end(start, ctx.consultation_minutes)
     check_period(start, end)
-    practitioner = inputs.reference("practitioner")
+    practitioner = _practitioner(ctx)
     booked = initial_consultation(ctx.referral_id, ctx.task, start, end, practitioner)
     return Step(follow_ups=[*_rebooked(ctx, None), _created(ctx.checked(booked))])
 

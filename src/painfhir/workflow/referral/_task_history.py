@@ -32,3 +32,13 @@ def before_cancellation_request(session: WriteSession, task_id: str, version: in
         if state is not None and state is not BusinessStatus.CANCELLATION_REQUESTED:
             return earlier
     return None
+
+
+def last_state(session: WriteSession, task_id: str, version: int) -> BusinessStatus | None:
+    """The state of the latest version before `version` that has one we know."""
+    for number in range(version - 1, 0, -1):
+        earlier = task_version(session, task_id, number)
+        state = state_of(earlier) if earlier is not None else None
+        if state is not None:
+            return state
+    return None
