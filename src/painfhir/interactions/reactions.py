@@ -22,6 +22,9 @@ One kind of reaction runs before the update is stored instead (`BeforeStoring`):
 part of the stored version that the update would undo — a referral's final status that the
 clinic's operations set — so that what is stored, and compared with the current version to
 skip an unchanged resend, is already what the rules allow.
+
+A delete runs only the reactions that ask for it (`OnDelete`), with the deletion and the
+resource as it was: most reactions work on what a resource says, and a deletion says nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +48,19 @@ class OncePer:
     puts in one group (None: no group, it runs for that write alone)."""
 
     group: Callable[[dict[str, Any]], str | None]
+    reaction: Reaction
+
+    def __call__(
+        self, session: WriteSession, version: StoredVersion, resource: dict[str, Any]
+    ) -> list[Issue]:
+        return self.reaction(session, version, resource)
+
+
+@dataclass(frozen=True, slots=True)
+class OnDelete:
+    """A reaction that runs on deletes too: then `version` is the deletion (no content) and
+    `resource` the resource as it was before. It may wrap a `OncePer`."""
+
     reaction: Reaction
 
     def __call__(
@@ -157,10 +173,18 @@ def react(session: WriteSession, version: StoredVersion, resource: dict[str, Any
     return reacted
 
 
+def _reactions_to(version: StoredVersion) -> tuple[Reaction, ...]:
+    """The reactions of the written type; to a delete, only those `OnDelete`."""
+    installed = _installed[0](version.res_type)
+    if version.deleted:
+        return tuple(reaction for reaction in installed if isinstance(reaction, OnDelete))
+    return installed
+
+
 def _run(pending: _Pending, reactions: Sequence[Reaction] | None = None) -> None:
-    """Run `reactions` (by default all of the written type's) on one write."""
+    """Run `reactions` (by default all those `_reactions_to` the write) on one write."""
     if reactions is None:
-        reactions = _installed[0](pending.version.res_type)
+        reactions = _reactions_to(pending.version)
     token = _reacting.set(pending.reacted)
     try:
         for reaction in reactions:
@@ -172,6 +196,8 @@ def _run(pending: _Pending, reactions: Sequence[Reaction] | None = None) -> None
 
 
 def _group_of(reaction: Reaction, pending: _Pending) -> tuple[Reaction, str] | None:
+    if isinstance(reaction, OnDelete):
+        reaction = reaction.reaction
     if not isinstance(reaction, OncePer):
         return None
     group = reaction.group(pending.resource)
@@ -182,7 +208,7 @@ def _group_of(reaction: Reaction, pending: _Pending) -> tuple[Reaction, str] | N
 def _run_all(waiting: list[_Pending]) -> None:
     """The waiting writes' reactions in write order; a `OncePer` reaction only at the last
     write of its group."""
-    plans = [_installed[0](pending.version.res_type) for pending in waiting]
+    plans = [_reactions_to(pending.version) for pending in waiting]
     last: dict[tuple[Reaction, str], int] = {}
     for index, (pending, reactions) in enumerate(zip(waiting, plans, strict=True)):
         for reaction in reactions:

@@ -213,14 +213,16 @@ def conditional_patch(
 def delete(
     session: WriteSession, res_type: str, res_id: str, if_match: str | None = None
 ) -> Written:
-    """Logical delete: a new, empty version; reads then answer 410 Gone."""
+    """Logical delete: a new, empty version; reads then answer 410 Gone. The reactions that
+    ask for deletes run with the resource as it was."""
     current = session.current(res_type, res_id)
     if current is None:
         raise FhirError.of(404, "not-found", f"{res_type}/{res_id} does not exist")
-    if current.deleted:
+    if current.content is None:
         return Written(204, current)  # deleting twice changes nothing
     check_version(current, if_match)
-    return Written(204, session.put(res_type, res_id, current.version + 1, "DELETE", None, None))
+    deletion = session.put(res_type, res_id, current.version + 1, "DELETE", None, None)
+    return Written(204, deletion, reactions.react(session, deletion, parse_json(current.content)))
 
 
 def conditional_delete(

@@ -26,10 +26,20 @@ def reacting() -> Iterator[None]:
 
 
 @pytest.mark.parametrize(
-    ("setting", "detail"),
+    ("setting", "detail", "summary"),
     [
-        pytest.param(None, "282 MME/d.", id="default-2022: 60 mg x 4.7"),
-        pytest.param("2016", "600 MME/d.", id="2016: 60 mg/d in the 41-60 band, x 10"),
+        pytest.param(
+            None,
+            "282 MME/d.",
+            "282 MME/d over 1 active opioid prescription(s) (CDC 2022 factors)",
+            id="default-2022: 60 mg x 4.7",
+        ),
+        pytest.param(
+            "2016",
+            "600 MME/d.",
+            "600 MME/d over 1 active opioid prescription(s) (CDC 2016 factors)",
+            id="2016: 60 mg/d in the 41-60 band, x 10",
+        ),
     ],
 )
 def test_the_factor_set_of_the_checks_on_write(
@@ -38,6 +48,7 @@ def test_the_factor_set_of_the_checks_on_write(
     monkeypatch: pytest.MonkeyPatch,
     setting: str | None,
     detail: str,
+    summary: str,
 ) -> None:
     if setting is not None:
         monkeypatch.setenv("PAINFHIR_MME_FACTORS", setting)
@@ -45,7 +56,14 @@ def test_the_factor_set_of_the_checks_on_write(
     methadone = prescription(METHADONE_10_TABLET, dosage(2, "TAB", every(3)), patient="p1")
     with store.write() as session:
         writes.update(session, "p1", {"resourceType": "Patient", "id": "p1"})
-        writes.update(session, "rx", methadone)
+        written = writes.update(session, "rx", methadone)
+    assert written.issues[0].diagnostics.startswith(summary)  # it names the factors used
     stored = store.read("DetectedIssue", detected_issue_id("MedicationRequest/rx"))
     assert stored is not None and stored.content is not None
-    assert parse_json(stored.content)["detail"].startswith(detail)
+    issue = parse_json(stored.content)
+    assert issue["detail"].startswith(detail)
+    guideline = setting or "2022"
+    assert (
+        issue["code"]["text"]
+        == f"Opioid prescribing review (CDC clinical practice guideline {guideline})"
+    )

@@ -28,6 +28,7 @@ BUPRENORPHINE_10_PATCH = "904870"
 FENTANYL_BUCCAL_100 = "668363"
 OXYCODONE_NALOXONE_10_5 = "1545910"
 HYDROMORPHONE_2_TABLET = "897696"
+GTS_ABBREVIATION = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
 
 
 def _mme(request: dict[str, Any], factors: Factors = "2022", medications: Any = None) -> Any:
@@ -171,6 +172,66 @@ def _mme(request: dict[str, Any], factors: Factors = "2022", medications: Any = 
             "1.5",
             "60",
             id="timing code Q6H: four doses a day",
+        ),
+        pytest.param(
+            prescription(
+                OXYCODONE_10_TABLET,
+                dosage(1, "tablet", {"repeat": {"frequency": 3, "periodUnit": "d", "when": ["C"]}}),
+            ),
+            "2022",
+            "30",
+            "1.5",
+            "45",
+            id="3x/day with meals: the frequency counts, not the one `when`",
+        ),
+        pytest.param(
+            prescription(
+                OXYCODONE_10_TABLET,
+                dosage(1, "tablet", {"repeat": {"frequency": 4, "timeOfDay": ["08:00:00"]}}),
+            ),
+            "2022",
+            "40",
+            "1.5",
+            "60",
+            id="4x/day from 08:00: the frequency counts, not the one timeOfDay",
+        ),
+        pytest.param(
+            prescription(
+                OXYCODONE_10_TABLET,
+                dosage(
+                    1,
+                    "tablet",
+                    {
+                        "code": {
+                            "coding": [
+                                {"system": "http://snomed.info/sct", "code": "307470009"},
+                                {"system": GTS_ABBREVIATION, "code": "QID"},
+                            ]
+                        }
+                    },
+                ),
+            ),
+            "2022",
+            "40",
+            "1.5",
+            "60",
+            id="timing code QID in the second coding: four doses a day",
+        ),
+        pytest.param(
+            prescription(FENTANYL_75_PATCH, dosage(0.075, "mg/h")),
+            "2022",
+            "75",
+            "2.4",
+            "180",
+            id="a patch dosed in mg/h",
+        ),
+        pytest.param(
+            prescription(FENTANYL_75_PATCH, dosage(75, "µg/h")),
+            "2022",
+            "75",
+            "2.4",
+            "180",
+            id="a patch dosed in µg/h",
         ),
         pytest.param(
             prescription(
@@ -381,7 +442,7 @@ def _medication(
     }
 
 
-def _ratio(value: float, unit: str, per: str) -> dict[str, Any]:
+def _ratio(value: float | Decimal, unit: str, per: str) -> dict[str, Any]:
     return {"numerator": {"value": value, "code": unit}, "denominator": {"value": 1, "code": per}}
 
 
@@ -397,6 +458,26 @@ def test_a_stored_medication_gives_the_ingredient_strength() -> None:
     request["medicationReference"] = {"reference": "Medication/med"}
     patch = _medication(_ratio(50, "ug", "h"), code="4337", form="patch")
     assert _mme(request, medications={"Medication/med": patch}).mme == Decimal(120)
+
+
+@pytest.mark.parametrize(
+    "strength",
+    [
+        pytest.param(_ratio(75, "ug", "h"), id="75 ug per h"),
+        pytest.param(_ratio(75, "mcg", "hr"), id="75 mcg per hr"),
+        pytest.param(_ratio(75, "µg", "h"), id="75 µg per h"),
+        pytest.param(_ratio(Decimal("0.075"), "mg", "h"), id="0.075 mg per h"),
+        pytest.param(_ratio(75, "ug/h", "{patch}"), id="75 ug/h per patch"),
+        pytest.param(_ratio(Decimal("0.075"), "mg/h", "{patch}"), id="0.075 mg/h per patch"),
+        pytest.param({"numerator": {"value": 75, "code": "mcg/h"}}, id="75 mcg/h"),
+    ],
+)
+def test_a_patch_strength_per_hour_in_any_unit_of_mass(strength: dict[str, Any]) -> None:
+    request = prescription(None, dosage(1, "patch", every(1, 72, "h")))
+    request["medicationReference"] = {"reference": "Medication/med"}
+    patch = _medication(strength, code="4337", form="patch")
+    found = _mme(request, medications={"Medication/med": patch})
+    assert (found.daily_dose, found.daily_dose_unit, found.mme) == (75, "ug/h", 180)
 
 
 def test_a_medication_that_cannot_be_found_is_reported_for_an_opioid_prescription() -> None:

@@ -5,10 +5,11 @@ a DetectedIssue. docs/opioid-safety.md describes the rules and the bundled produ
 Pure parts (resources in, numbers out): `prescription_mme`, `total_mme`, `review_prescription`
 over a `PatientRecord`, `supply_days`, `mme_parameters`. Service parts: `patient_record`
 (searches a Store or a WriteSession) and the write reactions in `OPIOID_REACTIONS`: the
-review of a prescription written, and the re-check of a patient's other opioid reviews.
+review of a prescription written (or its cancellation, deleted), and the re-check of a
+patient's other opioid reviews.
 """
 
-from painfhir.interactions.reactions import Reaction
+from painfhir.interactions.reactions import OnDelete, Reaction
 from painfhir.workflow.opioids._ingredients import OPIOIDS, Factors, Opioid
 from painfhir.workflow.opioids._mme import PrescriptionMme, prescription_mme, total_mme
 from painfhir.workflow.opioids._parameters import mme_parameters
@@ -24,10 +25,11 @@ from painfhir.workflow.opioids._review import (
 )
 
 # A prescription gets its own review; then any write the reviews read re-checks the
-# patient's other active opioid prescriptions (once per patient in a Bundle).
+# patient's other active opioid prescriptions (once per patient in a Bundle). A prescription
+# deleted is a prescription stopped: its review is cancelled, the others re-checked.
 OPIOID_REACTIONS: dict[str, tuple[Reaction, ...]] = {
     **{res_type: (RECHECK,) for res_type in RECHECKED_ON},
-    "MedicationRequest": (review_opioid_prescription, RECHECK),
+    "MedicationRequest": (OnDelete(review_opioid_prescription), OnDelete(RECHECK)),
 }
 
 __all__ = [

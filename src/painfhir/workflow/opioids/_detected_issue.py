@@ -53,7 +53,7 @@ def detected_issue(
         "status": "final",
         "code": {
             "coding": [{"system": FINDING_SYSTEM, "code": "opioid-review"}],
-            "text": "Opioid prescribing review (CDC clinical practice guideline 2022)",
+            "text": f"Opioid prescribing review (CDC clinical practice guideline {review.factors})",
         },
         "severity": severity,
         "patient": {"reference": patient_reference},

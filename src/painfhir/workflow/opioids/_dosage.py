@@ -1,7 +1,7 @@
 """How much of a medication a prescription's dosage instructions give per day.
 
 Per instruction: the dose (doseQuantity, or the high end of doseRange) times the doses per day
-(timeOfDay's count, else `when`'s, else frequency (its maximum when given) per period, else
+(frequency (its maximum when given) per period, else timeOfDay's count, else `when`'s, else
 the timing code — BID, TID, Q6H… — else one). Instructions with the same `sequence` (or
 none) run together and add up; sequential ones (a taper) count at their highest.
 """
@@ -24,7 +24,9 @@ _DAYS_PER_UNIT = {
     "mo": Decimal(30),
     "a": Decimal(365),
 }
-# http://hl7.org/fhir/R4/valueset-timing-abbreviation.html
+# http://hl7.org/fhir/R4/valueset-timing-abbreviation.html (a code without a system is read
+# as one of these too)
+_GTS_ABBREVIATION = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
 _DOSES_PER_DAY_BY_CODE = {
     "QD": Decimal(1),
     "AM": Decimal(1),
@@ -64,19 +66,32 @@ def _dose(dosage: dict[str, Any]) -> Amount | None:
     return None
 
 
+def _by_code(timing: dict[str, Any]) -> Decimal | None:
+    """From the first coding of the timing abbreviations: a code may come with others (SNOMED
+    CT, a local one) in any order."""
+    for coding in (timing.get("code") or {}).get("coding") or []:
+        if coding.get("system") in (_GTS_ABBREVIATION, None):
+            per_day = _DOSES_PER_DAY_BY_CODE.get(coding.get("code", ""))
+            if per_day is not None:
+                return per_day
+    return None
+
+
 def doses_per_day(timing: Any) -> Decimal:
     timing = timing if isinstance(timing, dict) else {}
     repeat = timing.get("repeat") or {}
-    if repeat.get("timeOfDay"):
-        return Decimal(len(repeat["timeOfDay"]))
-    if repeat.get("when"):
-        return Decimal(len(repeat["when"]))
+    # The frequency first (domain.md §4): `when` and `timeOfDay` may only say when the
+    # doses are taken ("3 a day, with meals" is one `when`, C).
     if "frequency" in repeat or "frequencyMax" in repeat or "period" in repeat:
         frequency = Decimal(repeat.get("frequencyMax") or repeat.get("frequency") or 1)
         period = Decimal(repeat.get("period") or 1) * _DAYS_PER_UNIT[repeat.get("periodUnit", "d")]
         return frequency / period
-    code = (timing.get("code") or {}).get("coding") or [{}]
-    return _DOSES_PER_DAY_BY_CODE.get(code[0].get("code", ""), Decimal(1))
+    if repeat.get("timeOfDay"):
+        return Decimal(len(repeat["timeOfDay"]))
+    if repeat.get("when"):
+        return Decimal(len(repeat["when"]))
+    by_code = _by_code(timing)
+    return Decimal(1) if by_code is None else by_code
 
 
 def doses_of(request: dict[str, Any]) -> list[list[Dose]] | str:

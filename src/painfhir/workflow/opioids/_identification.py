@@ -37,7 +37,8 @@ class UnknownOpioid:
 Identified = tuple[OpioidContent, ...] | UnknownOpioid
 
 
-_MICROGRAMS = {"ug", "mcg", "µg"}
+_MG_PER = {"mg": Decimal(1), **dict.fromkeys(("ug", "mcg", "µg", "μg"), Decimal("0.001"))}
+_HOURS = ("h", "hr")
 
 
 def _from_product(product: OpioidProduct) -> OpioidContent:
@@ -48,15 +49,18 @@ def _from_product(product: OpioidProduct) -> OpioidContent:
 
 
 def _strength(amount: Amount, per: Amount | None) -> tuple[Decimal, str] | None:
-    """An ingredient strength as (value, unit) in painfhir's units, or None if unusable."""
+    """An ingredient strength as (value, unit) in painfhir's units, or None if unusable.
+
+    A patch's is a rate, in mcg/h: its mass (UCUM `ug` or `mg`; `mcg` and `µg` are common
+    too) per `h` (75 ug / 1 h), or a rate per patch (0.075 mg/h / 1 {patch})."""
     unit, per_unit = amount.unit.lower(), (per.unit.lower() if per else "")
     per_value = per.value if per and per.value else Decimal(1)
-    value = amount.value / per_value
-    if per_unit in ("h", "hr") and unit in _MICROGRAMS:
-        return value, "mcg/h"
-    mg = value / 1000 if unit in _MICROGRAMS else value if unit == "mg" else None
-    if mg is None:
+    mass, _, rate_per = unit.partition("/")
+    if mass not in _MG_PER or rate_per not in ("", *_HOURS):
         return None
+    mg = amount.value / per_value * _MG_PER[mass]
+    if per_unit in _HOURS or rate_per:
+        return mg * 1000, "mcg/h"
     return (mg, "mg/mL") if per_unit == "ml" else (mg, "mg")
 
 

@@ -32,6 +32,12 @@ _EACH = {
     "actuat", "actuation", "spray", "puff", "each", "ea", "1", "dose", "supp", "suppository",
 }  # fmt: skip
 _MG_PER = {"mg": Decimal(1), "g": Decimal(1000), "mcg": Decimal("0.001"), "ug": Decimal("0.001")}
+# A patch's dose as a rate: mcg/h in any of its spellings, or mg/h.
+_MCG_PER_HOUR = {
+    **{f"{mass}/{hour}": Decimal(1) for mass in ("ug", "mcg", "µg", "μg") for hour in ("h", "hr")},
+    "mg/h": Decimal(1000),
+    "mg/hr": Decimal(1000),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +60,19 @@ def plain(value: Decimal) -> Decimal:
 
 
 def unit_kind(unit: str) -> str:
-    """each (tablets, patches, actuations…), ml, mg, g, mcg, ug, ug/h, or ? (unknown)."""
+    """each (tablets, patches, actuations…), ml, mg, g, mcg, ug, a rate (ug/h, mg/h…), or ?
+    (unknown)."""
     bare = unit.strip("{}").lower().removesuffix("s")
     if bare in _EACH:
         return "each"
-    if bare in ("ml", "ug/h", "mcg/h", "ug/hr", "mcg/hr"):
-        return "ug/h" if "/" in bare else "ml"
-    return bare if bare in _MG_PER else "?"
+    return bare if bare == "ml" or bare in _MG_PER or bare in _MCG_PER_HOUR else "?"
 
 
 def _per_dose(dose: Dose, content: OpioidContent) -> Decimal | str:
     """The opioid in one administration: mg, or mcg/h for a patch."""
     kind, value = unit_kind(dose.amount.unit), dose.amount.value
-    if content.transdermal and kind == "ug/h":
-        return value
+    if content.transdermal and kind in _MCG_PER_HOUR:
+        return value * _MCG_PER_HOUR[kind]
     if kind in _MG_PER and not content.transdermal:
         return value * _MG_PER[kind]
     if content.strength is None:

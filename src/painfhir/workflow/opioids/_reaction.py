@@ -1,10 +1,11 @@
 """The review run whenever a MedicationRequest is created or updated (REST or Bundle entry):
 its warnings go back with the write's answer, and a DetectedIssue is stored in the same
-transaction."""
+transaction. A deleted prescription's review is cancelled."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -48,6 +49,18 @@ def patient_of(resource: Json) -> str | None:
     return reference if isinstance(reference, str) and reference.startswith("Patient/") else None
 
 
+def hold_patient(session: WriteSession, patient: str) -> None:
+    """Lock the patient's row until the transaction ends; first, before reading the record.
+
+    The record is read by search, which sees only what other transactions have committed:
+    two writing one patient's prescriptions at once would each miss the other's (60 + 60 MME/d
+    and no 90 MME/d warning). Holding the patient, the later review waits for the earlier
+    transaction and then sees its writes (PostgreSQL, where `current` locks; SQLite has one
+    writer at a time). Taken before any review's DetectedIssue is locked, so transactions
+    lock in one order and never wait for each other in a circle."""
+    session.current("Patient", patient.removeprefix("Patient/"))
+
+
 def record_review(
     session: WriteSession, request_reference: str, patient: str, review: OpioidReview
 ) -> Recorded | None:
@@ -87,9 +100,11 @@ def _may_be_opioid(session: WriteSession, request: Json) -> bool:
     return isinstance(medication, str) or bool(identify(medication))
 
 
-def _issues(review: OpioidReview, issue_id: str | None) -> list[Issue]:
+def _issues(review: OpioidReview, factors: Factors, issue_id: str | None) -> list[Issue]:
     count = len({p.reference for p in review.prescriptions})
-    summary = f"{review.total} MME/d over {count} active opioid prescription(s) (CDC 2022 factors)"
+    summary = (
+        f"{review.total} MME/d over {count} active opioid prescription(s) (CDC {factors} factors)"
+    )
     if issue_id is not None:
         summary += f"; the review is DetectedIssue/{issue_id}"
     return [
@@ -99,20 +114,43 @@ def _issues(review: OpioidReview, issue_id: str | None) -> list[Issue]:
     ]
 
 
+def _withdrawn(session: WriteSession, request_reference: str, patient: str) -> list[Issue]:
+    """A deleted prescription has nothing left to warn about: its review, if standing, is
+    cancelled (like a stopped one's, found by a re-check)."""
+    recorded = record_review(
+        session, request_reference, patient, OpioidReview(Decimal(0), [], factors_on_write())
+    )
+    if recorded is None or not recorded.changed:
+        return []
+    return [
+        Issue(
+            "information",
+            "informational",
+            f"Opioid review of {request_reference} cancelled with the prescription: "
+            f"DetectedIssue/{recorded.issue_id}",
+        )
+    ]
+
+
 def review_opioid_prescription(
     session: WriteSession, version: StoredVersion, resource: dict[str, Any]
 ) -> list[Issue]:
-    """The write reaction of MedicationRequest (see painfhir.interactions.reactions)."""
+    """The write reaction of MedicationRequest, deletes included (see
+    painfhir.interactions.reactions)."""
     request = {**resource, "id": version.res_id}
     patient = patient_of(request)
     if patient is None:
         return []
+    hold_patient(session, patient)
+    if version.deleted:
+        return _withdrawn(session, version.reference, patient)
     reviewed_before = session.current("DetectedIssue", detected_issue_id(version.reference))
     if not _may_be_opioid(session, request) and reviewed_before is None:
         return []
     record = patient_record(session, patient.removeprefix("Patient/"))
-    review = review_prescription(request, record, session.now.date(), factors_on_write())
+    factors = factors_on_write()
+    review = review_prescription(request, record, session.now.date(), factors)
     recorded = record_review(session, version.reference, patient, review)
     if recorded is None and not review.prescriptions:
         return []
-    return _issues(review, recorded.issue_id if recorded and recorded.standing else None)
+    return _issues(review, factors, recorded.issue_id if recorded and recorded.standing else None)

@@ -23,7 +23,12 @@ from painfhir.workflow.opioids._exclusions import (
 )
 from painfhir.workflow.opioids._medication import codings_of
 from painfhir.workflow.opioids._mme import prescription_mme
-from painfhir.workflow.opioids._reaction import factors_on_write, patient_of, record_review
+from painfhir.workflow.opioids._reaction import (
+    factors_on_write,
+    hold_patient,
+    patient_of,
+    record_review,
+)
 from painfhir.workflow.opioids._record import (
     PDMP_REVIEW,
     Json,
@@ -73,6 +78,7 @@ def recheck_opioid_reviews(
     patient = patient_to_recheck(resource)
     if patient is None:
         return []
+    hold_patient(session, patient)
     patient_id = patient.removeprefix("Patient/")
     requests, medications = medication_requests(session, patient_id)
     # The prescription just written had its own review (review_opioid_prescription).

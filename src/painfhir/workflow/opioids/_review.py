@@ -50,6 +50,7 @@ _DAYS = {
 class OpioidReview:
     total: Decimal
     prescriptions: list[PrescriptionMme]
+    factors: Factors  # the guideline whose conversion factors the total is in
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why checks were (not) applied
 
@@ -140,7 +141,7 @@ def review_prescription(
 ) -> OpioidReview:
     """The review of `request` (already in `record`) against the patient's record."""
     prescriptions = opioid_prescriptions(record, factors)
-    review = OpioidReview(total_mme(prescriptions), prescriptions)
+    review = OpioidReview(total_mme(prescriptions), prescriptions, factors)
     if not prescription_mme(request, record.medications, factors):
         return review  # no opioid in this prescription: nothing to check
     review.findings += _problems(prescriptions)
