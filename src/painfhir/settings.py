@@ -20,7 +20,16 @@ class Settings(BaseSettings):
 
     database_url: str = default_database_url()
     # The public base URL clients use (behind a proxy); by default taken from each request.
+    # Also what makes an absolute reference local: one under this base is to this server's
+    # resource; any other absolute URL is to another server's, searched by its URL alone.
     base_url: str | None = None
+    # The most one search (or conditional request) may ask: criteria (query parameters that
+    # select), and values across them (`a,b` is two). Past either it is refused (400).
+    search_max_criteria: int = 100
+    search_max_values: int = 1000
+    # How long one search's statement may run on PostgreSQL before it is stopped and
+    # answered 503; 0 for no limit.
+    search_timeout_seconds: float = 30.0
     # Largest request body accepted; Synthea-sized transaction Bundles are ~1.5 MB.
     max_body_bytes: int = 64 * 1024 * 1024
     access_log: bool = False
@@ -39,6 +48,14 @@ class Settings(BaseSettings):
     # Frames over max_body_bytes are refused, as HTTP bodies are.
     mllp_port: int | None = None
     mllp_host: str = "127.0.0.1"
+    # An MLLP connection that sends nothing, or reads no acknowledgement, for this long is
+    # closed (senders reconnect when they have a message), so idle ones do not pile up.
+    mllp_idle_timeout_seconds: float = 600.0
+    # MLLP connections open at once, per server process; one more is closed at once.
+    mllp_max_connections: int = 100
+    # Bytes of unanswered frames all MLLP connections of a process may hold together (never
+    # less than max_body_bytes); a frame that would go over is answered AR "resend later".
+    mllp_buffer_bytes: int = 256 * 1024 * 1024
     # Folders of a site's own mapping modules, os.pathsep-separated, besides the built-in
     # mappings/: each is one module folder or holds one per sub-folder.
     mappings_path: str = ""

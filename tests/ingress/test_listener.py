@@ -111,6 +111,35 @@ def test_an_oversize_frame_is_refused_and_the_connection_goes_on(mllp: MllpClien
     assert _msa(mllp.exchange(referral("E2E-6"))) == ["AA", "E2E-6"]
 
 
+def test_an_abandoned_oversize_frame_does_not_swallow_the_next(mllp: MllpClient) -> None:
+    mllp.send_bytes(b"\x0b" + referral("E2E-11") + b"NTE|1||" + b"x" * MAX_MESSAGE_BYTES)
+    mllp.send(referral("E2E-12"))  # its start byte ends the unfinished one
+    assert _msa(mllp.receive()) == ["AA", "E2E-12"]
+
+
+@pytest.mark.parametrize("charset", [b"UTF-16", b"x\x00"])
+def test_a_character_set_painfhir_does_not_read_is_answered_ar_and_logged(
+    mllp: MllpClient, http: httpx.Client, charset: bytes
+) -> None:
+    control_id = f"E2E-13-{len(charset)}"
+    message = referral(control_id).replace(b"|P|2.5.1", b"|P|2.5.1||||||" + charset)
+    over_mllp = mllp.exchange(message)
+    over_http = http.post("/hl7v2", content=message, headers=HL7)
+    assert over_http.status_code == 200
+    for ack in (over_mllp, over_http.content):
+        assert _msa(ack) == ["AR", control_id]
+        assert _err(ack)[2:4] == ["MSH^1^18", "103^Table value not found^HL70357"]
+    logged = http.get("/hl7v2/messages", params={"control-id": control_id}).json()["messages"]
+    assert [entry["status"] for entry in logged] == ["duplicate", "rejected"]
+    assert http.get(f"/hl7v2/messages/{logged[1]['id']}/raw").content == message
+
+
+def test_an_unparsed_segment_id_is_not_copied_into_err_2(mllp: MllpClient) -> None:
+    ack = mllp.exchange(b"X|^ABC|def")
+    assert _msa(ack) == ["AR", ""]
+    assert _err(ack)[2:4] == ["", "100^Segment sequence error^HL70357"]
+
+
 def test_http_answers_with_the_acknowledgement(http: httpx.Client) -> None:
     response = http.post("/hl7v2", content=referral("E2E-7", mrn="M7"), headers=HL7)
     assert response.status_code == 200

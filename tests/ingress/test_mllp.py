@@ -1,10 +1,11 @@
-"""MLLP framing: frames in pieces or together, bytes between frames, oversize frames."""
+"""MLLP framing: frames in pieces or together, bytes between frames, oversize frames, and
+the budget of bytes all connections share."""
 
 from __future__ import annotations
 
 import pytest
 
-from painfhir.ingress.mllp import FrameReader, OversizeFrame
+from painfhir.ingress.mllp import FrameBudget, FrameReader, OversizeFrame
 
 
 def _frame(body: bytes) -> bytes:
@@ -47,7 +48,7 @@ def _feed_all(reader: FrameReader, pieces: list[bytes]) -> list[bytes | Oversize
     ],
 )
 def test_frames(pieces: list[bytes], frames: list[bytes], skipped: int) -> None:
-    reader = FrameReader(max_bytes=1000)
+    reader = FrameReader(max_bytes=1000, budget=FrameBudget(10_000))
     assert _feed_all(reader, pieces) == frames
     assert reader.skipped == skipped
 
@@ -60,7 +61,7 @@ def test_frames(pieces: list[bytes], frames: list[bytes], skipped: int) -> None:
     ],
 )
 def test_an_oversize_frame_is_reported_and_the_next_one_read(pieces: list[bytes]) -> None:
-    reader = FrameReader(max_bytes=100)
+    reader = FrameReader(max_bytes=100, budget=FrameBudget(10_000))
     frames = _feed_all(reader, [*pieces, _frame(b"MSH|next")])
     assert len(frames) == 2
     oversize, following = frames
@@ -68,3 +69,43 @@ def test_an_oversize_frame_is_reported_and_the_next_one_read(pieces: list[bytes]
     assert oversize.head.startswith(b"MSH|x")
     assert oversize.size == 204
     assert following == b"MSH|next"
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        pytest.param([b"\x0bMSH|" + b"x" * 200 + _frame(b"MSH|next")], id="in one read"),
+        pytest.param([b"\x0bMSH|" + b"x" * 200, _frame(b"MSH|next")], id="in the next read"),
+        pytest.param(
+            [b"\x0bMSH|" + b"x" * 200, b"\x0bMSH|ne", b"xt\x1c\r"], id="the new one in pieces"
+        ),
+    ],
+)
+def test_an_unfinished_oversize_frame_gives_way_to_a_new_one(pieces: list[bytes]) -> None:
+    reader = FrameReader(max_bytes=100, budget=FrameBudget(10_000))
+    assert _feed_all(reader, pieces) == [b"MSH|next"]
+    assert reader.skipped == 205
+
+
+def test_an_unfinished_frame_does_not_count_against_the_next_one() -> None:
+    reader = FrameReader(max_bytes=100, budget=FrameBudget(10_000))
+    pieces = [b"\x0bMSH|" + b"x" * 80, b"\x0bMSH|" + b"y" * 40, b"y" * 40 + b"\x1c\r"]
+    assert _feed_all(reader, pieces) == [b"MSH|" + b"y" * 80]
+
+
+def test_frames_share_the_budget_until_answered() -> None:
+    budget = FrameBudget(150)
+    first, second = (FrameReader(max_bytes=100, budget=budget) for _ in range(2))
+    assert first.feed(b"\x0bMSH|" + b"x" * 90) == []  # 94 bytes held, open
+    [refused] = second.feed(_frame(b"MSH|" + b"y" * 90))
+    assert isinstance(refused, OversizeFrame)
+    assert (refused.size, refused.for_now) == (94, True)
+    [taken] = first.feed(b"\x1c\r")
+    assert taken == b"MSH|" + b"x" * 90
+    assert isinstance(second.feed(_frame(b"MSH|" + b"y" * 90))[0], OversizeFrame)  # unanswered
+    first.answered()
+    assert second.feed(_frame(b"MSH|" + b"y" * 90)) == [b"MSH|" + b"y" * 90]
+    assert first.feed(b"\x0bMSH|" + b"z" * 90) == []  # over what is left: refused, not held
+    second.close()
+    first.close()
+    assert budget.take(150)

@@ -16,7 +16,7 @@ from painfhir.api.acting import ActingMiddleware
 from painfhir.api.negotiation import FHIR_JSON
 from painfhir.fhir.codec import dump_json
 from painfhir.fhir.outcome import FhirError
-from painfhir.ingress import MllpListener, Receivers
+from painfhir.ingress import MllpLimits, MllpListener, Receivers
 from painfhir.interactions import reactions
 from painfhir.mapping import Mappings
 from painfhir.notify import DeliveryPolicy, DeliveryWorker
@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         mllp = None
         if settings.mllp_port is not None:
             mllp = MllpListener(
-                app.state.hl7v2, settings.mllp_host, settings.mllp_port, settings.max_body_bytes
+                app.state.hl7v2,
+                settings.mllp_host,
+                settings.mllp_port,
+                settings.max_body_bytes,
+                MllpLimits.of(settings),
             )
             await mllp.start()
         notifier = DeliveryWorker(app.state.store, DeliveryPolicy.of(settings))

@@ -4,7 +4,8 @@
     GET  /hl7v2/messages?status=…             the log, newest first (see docs/api.md)
     GET  /hl7v2/messages/{id}                 one message: raw input, ACK, errors, output
     GET  /hl7v2/messages/{id}/raw             the message's bytes exactly as received
-    POST /hl7v2/messages/{id}/$replay         process a failed or rejected message again
+    POST /hl7v2/messages/{id}/$replay         process a failed or rejected message again (or
+                                              one left `received` by a process that died)
 
 The log holds every inbound message, HL7 v2 and FHIR (`POST /$ingest`, channel `fhir`).
 
@@ -14,6 +15,7 @@ Every acknowledgement, AA, AE or AR, is an HTTP 200: the ACK is the answer. HTTP
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -29,6 +31,8 @@ from painfhir.ingress import HL7_V2_ER7, Hl7v2Receiver, Receivers
 from painfhir.ingress.message_json import message_details, message_summary
 from painfhir.store import MESSAGE_STATUSES, LoggedMessage, MessageQuery, MessageStatus
 from painfhir.store._time import utc_now
+
+log = logging.getLogger(__name__)
 
 _MAX_COUNT = 1000
 
@@ -56,6 +60,7 @@ async def receive_message(request: Request) -> Response:
         )
         ack = receipt.ack
     except Exception:  # the log itself failed: AR, so the sender resends later
+        log.exception("HTTP %s: a message could not be logged", _peer(request))
         ack = receiver.unavailable_ack(raw, utc_now())
     return Response(ack, media_type=HL7_V2_ER7)
 

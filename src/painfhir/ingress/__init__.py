@@ -13,7 +13,7 @@ builds the acknowledgements, `mllp` the MLLP listener (the HTTP route is in `pai
 """
 
 from painfhir.ingress.fhir_receiver import FhirReceipt, FhirReceiver
-from painfhir.ingress.mllp import MllpListener
+from painfhir.ingress.mllp import MllpLimits, MllpListener
 from painfhir.ingress.receiver import HL7_V2_ER7, Hl7v2Receiver, Receipt
 from painfhir.ingress.receivers import Receivers
 
@@ -22,6 +22,7 @@ __all__ = [
     "FhirReceipt",
     "FhirReceiver",
     "Hl7v2Receiver",
+    "MllpLimits",
     "MllpListener",
     "Receipt",
     "Receivers",

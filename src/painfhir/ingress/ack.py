@@ -11,6 +11,7 @@ versions get the same in ERR-1, the error code and location of v2.3/v2.4.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -46,6 +47,9 @@ _TABLE_0357 = {
 
 # When the inbound header cannot be read there is nothing to echo: answer in the defaults.
 _FALLBACK_VERSION = "2.5.1"
+_SEGMENT_ID = re.compile("[A-Z][A-Z0-9]{2}")
+# Control characters never go out: 0x0B or 0x1C would break the MLLP framing of the answer.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +75,32 @@ def _timestamp(now: datetime) -> str:
     return now.astimezone(UTC).strftime("%Y%m%d%H%M%S") + "+0000"
 
 
+def _without_controls(text: str, delimiters: Delimiters) -> str:
+    """`text`, escaped already, with each control character as an HL7 hex escape."""
+    mark = delimiters.escape
+    return _CONTROL.sub(lambda found: f"{mark}X{ord(found.group()):02X}{mark}", text)
+
+
 def _own_text(text: str, delimiters: Delimiters, charset: str) -> str:
-    """Text painfhir writes into the ACK: escaped, and made encodable in the charset."""
-    encodable = text.encode(charset, "replace").decode(charset)
-    return escape(encodable, delimiters)
+    """Text painfhir writes into the ACK: escaped, and made encodable in the charset (`?`
+    for a character it cannot carry, or a byte kept undecoded)."""
+    carried = "".join(char if _carries(charset, char) else "?" for char in text)
+    return _without_controls(escape(carried, delimiters), delimiters)
+
+
+def _carries(charset: str, character: str) -> bool:
+    try:
+        character.encode(charset)
+    except UnicodeError:
+        return False
+    return True
 
 
 def _location(error: AckError) -> list[str]:
-    """Segment id, sequence and field, as ERR-2 (ERL) and ERR-1 (ELD) both begin."""
-    if error.segment is None:
+    """Segment id, sequence and field, as ERR-2 (ERL) and ERR-1 (ELD) both begin. The id
+    of a line that did not parse is whatever the sender put there: unless it is a segment
+    id, the location is left out (ERR-8 says where, escaped)."""
+    if error.segment is None or not _SEGMENT_ID.fullmatch(error.segment):
         return ["", "", ""]
     return [error.segment, str(error.segment_number or ""), str(error.field or "")]
 
@@ -97,7 +118,7 @@ def _err_segment(error: AckError, version: str, d: Delimiters, charset: str) -> 
 
 
 def _echo(header: MessageHeader | None, number: int) -> str:
-    return header.field(number) if header else ""
+    return _without_controls(header.field(number), header.delimiters) if header else ""
 
 
 def unlogged_control_id() -> str:
@@ -116,12 +137,13 @@ def build_ack(
     d = header.delimiters if header else Delimiters()
     charset = header.charset if header else "ascii"
     version = (header.version if header else "") or _FALLBACK_VERSION
-    event = header.component(9, 2) if header else ""
+    event = _without_controls(header.component(9, 2), header.delimiters) if header else ""
     message_type = "ACK"
     if event:  # the message structure ACK is named from v2.4 on
         parts = ["ACK", event, "ACK"] if _version_at_least(version, (2, 4)) else ["ACK", event]
         message_type = d.component.join(parts)
-    charset_field = _echo(header, 18)
+    # MSH-18 says what the ACK is in: not a character set painfhir does not write
+    charset_field = "" if header and header.charset_unsupported else _echo(header, 18)
     msh = [
         "MSH",
         d.encoding_characters,

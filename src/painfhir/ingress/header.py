@@ -7,9 +7,18 @@ from the first line, so the answer can still name the sender and the control id.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 
 from painfhir.mapping.hl7v2 import Delimiters, Hl7Error, Hl7ParseError, Message, parse_message
+from painfhir.mapping.hl7v2._charset import codec_for
+
+log = logging.getLogger(__name__)
+
+# What a database text column cannot hold: NUL (PostgreSQL refuses it) and the lone surrogates
+# that stand for bytes the charset could not decode (neither backend encodes them).
+_UNSTORABLE = re.compile("[\x00\udc80-\udcff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +51,20 @@ class MessageHeader:
     def version(self) -> str:
         return self.component(12, 1)
 
+    @property
+    def charset_unsupported(self) -> bool:
+        """MSH-18 names a character set painfhir does not read messages in."""
+        declared = self.component(18, 1).strip()
+        return bool(declared) and codec_for(declared) is None
+
+    def stored(self, number: int) -> str:
+        """A field as the message log stores it: a byte the charset could not decode, or a
+        NUL, as an HL7 hex escape (`\\X81\\`), so the value stays as distinct as sent."""
+        mark = self.delimiters.escape
+        return _UNSTORABLE.sub(
+            lambda found: f"{mark}X{ord(found.group()) & 0xFF:02X}{mark}", self.field(number)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class HeaderReading:
@@ -58,6 +81,14 @@ class HeaderReading:
 
 
 def read_header(raw: bytes) -> HeaderReading:
+    try:
+        return _read(raw)
+    except Exception as error:  # a parser bug must not keep the message out of the log
+        log.exception("A message could not be read")
+        return HeaderReading(None, None, Hl7ParseError(f"unreadable: {error!r}", offset=0))
+
+
+def _read(raw: bytes) -> HeaderReading:
     try:
         message = parse_message(raw)
     except Hl7ParseError as error:

@@ -3,7 +3,8 @@ running it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,9 @@ class Mappings:
         chosen = self._chosen(source, module, client)
         recorder = TraceRecorder() if trace else None
         context = _run(chosen, source, recorder)
-        bundle = context.bundle()
+        with _failures_of(chosen):  # what the module added may break the Bundle or validation
+            bundle = context.bundle()
+            issues = validate_bundle(bundle)
         result_trace = None
         if recorder is not None:
             result_trace = recorder.trace
@@ -118,7 +121,7 @@ class Mappings:
                 result_trace.unused = unused_fields(source.message, recorder.read_locations)
             elif source.resource is not None:
                 result_trace.unused = unused_elements(source.resource, recorder.read_paths)
-        return MappingResult(chosen.name, bundle, validate_bundle(bundle), result_trace)
+        return MappingResult(chosen.name, bundle, issues, result_trace)
 
     def _chosen(self, source: _Source, module: str | None, client: str | None) -> MappingModule:
         if module:
@@ -178,10 +181,23 @@ def _describe(source: _Source) -> str:
     return f"FHIR {source.resource.get('resourceType')}"
 
 
+@contextmanager
+def _failures_of(module: MappingModule) -> Iterator[None]:
+    """A module's bug fails the input it maps (a `RuleError`), not the service."""
+    try:
+        yield
+    except MappingError:
+        raise
+    except Hl7Error as error:
+        raise UnreadableMessageError.from_hl7(error) from error
+    except Exception as error:
+        raise RuleError(f"module {module.name} failed: {error!r}") from error
+
+
 def _run(module: MappingModule, source: _Source, recorder: TraceRecorder | None) -> MappingContext:
     mapping = module.mapping
     context: MappingContext
-    try:
+    with _failures_of(module):
         if isinstance(mapping, Hl7v2Mapping):
             if source.message is None:
                 raise NoModuleError(f"module {module.name} maps HL7 v2, not {_describe(source)}")
@@ -193,12 +209,6 @@ def _run(module: MappingModule, source: _Source, recorder: TraceRecorder | None)
                 raise NoModuleError(f"module {module.name} maps FHIR, not {_describe(source)}")
             context = FhirContext(source.resource, module.concept_maps, recorder)
             mapping.rules(context)
-    except MappingError:
-        raise
-    except Hl7Error as error:
-        raise UnreadableMessageError.from_hl7(error) from error
-    except Exception as error:  # a module's bug fails this message, not the service
-        raise RuleError(f"module {module.name} failed: {error!r}") from error
     return context
 
 

@@ -28,6 +28,9 @@ MESSAGE_STATUSES: tuple[MessageStatus, ...] = (
 )
 # Statuses a replay may start from: the message's processing ended without writing anything.
 REPLAYABLE: tuple[MessageStatus, ...] = ("failed", "rejected")
+_REPLAYABLE_SQL = ", ".join(f"'{status}'" for status in REPLAYABLE)
+# A first copy whose attempt began before the caller's bound and never ended: its process died.
+_ABANDONED_SQL = "(status = 'received' AND duplicate_of IS NULL AND attempted_at < ?)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,7 @@ class LoggedMessage:
     errors: bytes | None
     module: str | None
     output: bytes | None
-    attempts: int  # 1, plus one per replay
+    attempts: int  # 1, plus one per replay (or resend processed again)
     processed_at: datetime | None
 
 
@@ -142,8 +145,10 @@ class MessageLog:
     def record(self, inbound: InboundMessage) -> LoggedMessage:
         """Log a message as received, or as a duplicate of the first copy with its sender and
         control id; committed when this returns."""
+        now = instant_text(utc_now())
         values = (
-            instant_text(utc_now()),
+            now,
+            now,
             inbound.channel,
             inbound.remote_peer,
             inbound.content_type,
@@ -154,12 +159,12 @@ class MessageLog:
             inbound.raw,
         )
         columns = (
-            "received_at, channel, remote_peer, content_type, sending_application,"
+            "received_at, attempted_at, channel, remote_peer, content_type, sending_application,"
             " sending_facility, control_id, message_type, raw, status, duplicate_of"
         )
         with self._writer() as db:
             row = db.execute(
-                f"INSERT INTO message_log ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                f"INSERT INTO message_log ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                 " 'received', NULL) ON CONFLICT (sending_application, sending_facility,"
                 " control_id) WHERE duplicate_of IS NULL DO NOTHING RETURNING id",
                 values,
@@ -172,7 +177,7 @@ class MessageLog:
                     (inbound.sending_application, inbound.sending_facility, inbound.control_id),
                 ).fetchone()[0]
                 row = db.execute(
-                    f"INSERT INTO message_log ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                    f"INSERT INTO message_log ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                     " 'duplicate', ?) RETURNING id",
                     (*values, first),
                 ).fetchone()
@@ -197,15 +202,28 @@ class MessageLog:
                 ),
             )
 
-    def claim_for_replay(self, message_id: int) -> bool:
-        """Put a failed or rejected message back to `received` for another attempt; False
-        if it is not in such a state (one claim wins when two replays race)."""
-        replayable = ", ".join(f"'{status}'" for status in REPLAYABLE)
+    def claim_for_replay(self, message_id: int, abandoned_before: datetime | None = None) -> bool:
+        """Put a failed or rejected message back to `received` for another attempt — or a
+        first copy left `received` by an attempt begun before `abandoned_before`; False if
+        it is in no such state (one claim wins when two replays race)."""
+        return self._claim(
+            message_id, f"status IN ({_REPLAYABLE_SQL}) OR {_ABANDONED_SQL}", abandoned_before
+        )
+
+    def claim_for_resend(self, message_id: int, abandoned_before: datetime) -> bool:
+        """Put a first copy back to `received` for its resend to process: one answered AR
+        as failed (a conflict or an outage: "resend later"), or one left `received` by an
+        attempt begun before `abandoned_before`; False otherwise (one claim wins)."""
+        resend_later = "status = 'failed' AND ack_code = 'AR'"
+        return self._claim(message_id, f"({resend_later}) OR {_ABANDONED_SQL}", abandoned_before)
+
+    def _claim(self, message_id: int, claimable: str, abandoned_before: datetime | None) -> bool:
+        bound = instant_text(abandoned_before) if abandoned_before else None
         with self._writer() as db:
             row = db.execute(
-                "UPDATE message_log SET status = 'received', attempts = attempts + 1"
-                f" WHERE id = ? AND status IN ({replayable}) RETURNING id",
-                (message_id,),
+                "UPDATE message_log SET status = 'received', attempts = attempts + 1,"
+                f" attempted_at = ? WHERE id = ? AND ({claimable}) RETURNING id",
+                (instant_text(utc_now()), message_id, bound),
             ).fetchone()
         return row is not None
 

@@ -61,6 +61,8 @@ _CANONICAL = frozenset(
     ["utf-8", "ascii", "cp1252", "utf-16-le", "utf-16-be"] + [f"iso8859-{n}" for n in range(1, 17)]
 )
 _ASCII_INCOMPATIBLE = ("utf-16", "utf-32")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+_PRINTABLE_TEXT = _PRINTABLE_ASCII.decode("ascii")
 _LONE_SURROGATE = re.compile("[\udc80-\udcff]")
 _LINE_END = re.compile("[\r\n]")
 _LINE_END_BYTES = re.compile(b"[\r\n]")
@@ -81,17 +83,28 @@ def replace_undecodable(text: str) -> str:
 
 
 def codec_for(declared: str) -> str | None:
-    """The Python codec for an MSH-18 value, or None when there is none to be had."""
+    """The Python codec for an MSH-18 value, or None when there is none to be had. Beyond
+    table 0211, a name Python knows counts only for a charset that keeps ASCII as it is: an
+    HL7 message's delimiters and segment ids are ASCII (so not UTF-16 or EBCDIC by Python's
+    names, nor idna, punycode or bytes-to-bytes codecs such as base64)."""
     declared = declared.strip()
     name = _TABLE_0211.get(declared.upper())
     if name is not None or not declared:
         return name
     try:
         name = codecs.lookup(declared).name
-        b"MSH".decode(name)  # Python also names bytes-to-bytes codecs (base64, zlib, ...)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
         return None
-    return name
+    return name if _keeps_ascii(name) else None
+
+
+def _keeps_ascii(name: str) -> bool:
+    """True when printable ASCII decodes as itself and encodes back to the same bytes."""
+    try:
+        text = _PRINTABLE_ASCII.decode(name)
+        return text == _PRINTABLE_TEXT and text.encode(name, "surrogateescape") == _PRINTABLE_ASCII
+    except (LookupError, ValueError):  # not a text codec; or UnicodeError, a ValueError
+        return False
 
 
 def declared_charset(text: str) -> str:
@@ -150,8 +163,15 @@ def _decode_as(body: bytes, charset: str, bom: bytes, declared: str) -> Decoded:
                 f"bytes not valid in {charset}", offset=len(bom) + strict.start
             ) from strict
         undecodable = tuple(match.start() for match in _LONE_SURROGATE.finditer(text))
-    if charset not in _CANONICAL and text.encode(charset, "surrogateescape") != body:
+    if charset not in _CANONICAL and not _encodes_back(text, charset, body):
         raise Hl7ParseError(
             f"{charset} text does not encode back to the bytes received", offset=len(bom)
         )
     return Decoded(text, charset, bom, declared, undecodable)
+
+
+def _encodes_back(text: str, charset: str, body: bytes) -> bool:
+    try:
+        return text.encode(charset, "surrogateescape") == body
+    except UnicodeError:  # a stateful codec may refuse text it decoded (ISO-2022 escapes)
+        return False
