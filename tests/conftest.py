@@ -37,13 +37,13 @@ def _postgres_unreachable() -> str | None:
     return None
 
 
-_NO_POSTGRES = _postgres_unreachable()
+NO_POSTGRES = _postgres_unreachable()
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(
         "postgresql",
         id="postgresql",
-        marks=pytest.mark.skipif(_NO_POSTGRES is not None, reason=_NO_POSTGRES or ""),
+        marks=pytest.mark.skipif(NO_POSTGRES is not None, reason=NO_POSTGRES or ""),
     ),
 ]
 
@@ -161,8 +161,8 @@ def database(backend: str, tmp_path: Path) -> Iterator[Database]:
 def postgres(tmp_path: Path) -> Iterator[Database]:
     """A fresh database on PostgreSQL alone: for what only several writers at once can bring
     about (SQLite lets one write at a time)."""
-    if _NO_POSTGRES is not None:
-        pytest.skip(_NO_POSTGRES)
+    if NO_POSTGRES is not None:
+        pytest.skip(NO_POSTGRES)
     fresh = new_database("postgresql", tmp_path)
     yield fresh
     fresh.drop()

@@ -261,3 +261,53 @@ def test_patch_entry_in_a_transaction(client: httpx.Client) -> None:
 def test_post_to_base_needs_a_batch_or_transaction(client: httpx.Client) -> None:
     assert send(client, "POST", "/", _bundle("collection")).status_code == 400
     assert send(client, "POST", "/", patient()).status_code == 400
+
+
+def test_a_delete_entry_with_a_stale_if_match_is_refused(client: httpx.Client) -> None:
+    victim = json_of(send(client, "POST", "/Patient", patient()))
+    send(client, "PUT", f"/Patient/{victim['id']}", {**victim, "gender": "other"})
+    url = f"Patient/{victim['id']}"
+    stale = {"request": {"method": "DELETE", "url": url, "ifMatch": 'W/"1"'}}
+    response = send(client, "POST", "/", _bundle("transaction", stale))
+    assert response.status_code == 412
+    assert client.get(f"/{url}").status_code == 200
+    current = {"request": {"method": "DELETE", "url": url, "ifMatch": 'W/"2"'}}
+    response = send(client, "POST", "/", _bundle("transaction", current))
+    assert response.status_code == 200
+    assert client.get(f"/{url}").status_code == 410
+
+
+def test_a_put_entry_must_carry_the_id_of_its_url(client: httpx.Client) -> None:
+    res_id = f"put-{unique()}"
+    other = f"other-{unique()}"
+    for body in ({**patient(), "id": other}, patient()):
+        entry = {"resource": body, "request": {"method": "PUT", "url": f"Patient/{res_id}"}}
+        response = send(client, "POST", "/", _bundle("transaction", entry))
+        assert response.status_code == 400, response.text
+        assert "entry 0" in json_of(response)["issue"][0]["diagnostics"]
+        batch = json_of(send(client, "POST", "/", _bundle("batch", entry)))
+        assert batch["entry"][0]["response"]["status"] == "400 Bad Request"
+    assert client.get(f"/Patient/{res_id}").status_code == 404
+    assert client.get(f"/Patient/{other}").status_code == 404
+
+
+def test_a_conditional_put_entry_must_not_name_another_id(client: httpx.Client) -> None:
+    marker = unique()
+    matched = json_of(
+        send(
+            client,
+            "POST",
+            "/Patient",
+            {**patient(), "identifier": [{"system": SYSTEM, "value": marker}]},
+        )
+    )
+    url = f"Patient?identifier={SYSTEM}|{marker}"
+    clash = {
+        "resource": {**patient(), "id": "someone-else"},
+        "request": {"method": "PUT", "url": url},
+    }
+    assert send(client, "POST", "/", _bundle("transaction", clash)).status_code == 400
+    without = {"resource": {**patient("Renamed")}, "request": {"method": "PUT", "url": url}}
+    response = send(client, "POST", "/", _bundle("transaction", without))
+    assert response.status_code == 200, response.text
+    assert json_of(client.get(f"/Patient/{matched['id']}"))["name"][0]["family"] == "Renamed"

@@ -203,7 +203,8 @@ CASES = [
         id="profile",
     ),
     pytest.param("CarePlan", {"_security": "R"}, ["cp1"], id="security"),
-    # date: precision and prefixes; periods match by overlap
+    # date: precision and prefixes; a stored range (a Period, a partial date) is equal to a
+    # search value that contains it, and above it when it reaches past the search value
     pytest.param("Patient", {"birthdate": "1971"}, ["p1"], id="date-year"),
     pytest.param("Patient", {"birthdate": "gt1980-01-01"}, ["p2", "p3"], id="date-gt"),
     pytest.param("Patient", {"birthdate": "le1985-11-20"}, ["p1", "p2"], id="date-le"),
@@ -214,8 +215,14 @@ CASES = [
     pytest.param("Patient", {"birthdate": "ne1971-04-02"}, ["p2", "p3"], id="date-ne"),
     pytest.param("Patient", {"birthdate": "lt1971-04-02"}, [], id="date-lt-excludes-the-day"),
     pytest.param("Observation", {"date": "2024-03-05T10:00:00+00:00"}, ["o1"], id="date-instant"),
-    pytest.param("CarePlan", {"date": "2024-04"}, ["cp1"], id="date-period-overlap"),
-    pytest.param("CarePlan", {"date": "2030"}, ["cp2"], id="date-open-ended-period"),
+    pytest.param("CarePlan", {"date": "2024"}, ["cp1"], id="date-period-within"),
+    pytest.param("CarePlan", {"date": "2024-04"}, [], id="date-period-overlap-is-not-equal"),
+    pytest.param("CarePlan", {"date": "ne2024-04"}, ["cp1", "cp2"], id="date-period-ne"),
+    pytest.param("CarePlan", {"date": "ge2030"}, ["cp2"], id="date-open-ended-period"),
+    pytest.param("CarePlan", {"date": "le2024-04"}, ["cp1"], id="date-period-le"),
+    pytest.param("Condition", {"onset-date": "2023-01-15"}, [], id="date-month-in-a-day"),
+    pytest.param("Condition", {"onset-date": "2023"}, ["c1"], id="date-month-in-a-year"),
+    pytest.param("Patient", {"birthdate": "1971-04"}, ["p1"], id="date-day-in-a-month"),
     pytest.param("CarePlan", {"date": "sa2024-02-15"}, ["cp1", "cp2"], id="date-starts-after"),
     pytest.param("CarePlan", {"date": "eb2024-10-01"}, ["cp1"], id="date-ends-before"),
     # quantity and number

@@ -93,6 +93,7 @@ def test_in_a_transaction_reactions_see_every_entry_and_warn_in_the_entry_outcom
             {
                 "resource": {
                     "resourceType": "Observation",
+                    "id": "o2",
                     "status": "final",
                     "code": {"text": "pain"},
                     "subject": {"reference": "Patient/p2"},

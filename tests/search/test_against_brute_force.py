@@ -189,14 +189,21 @@ def date_span(text: str) -> Span | None:
 
 
 def _reference_target(text: str) -> tuple[str, str] | None:
-    # painfhir (fhirpath.reference_target): an absolute URL ending in Type/id stands for that
-    # resource, whatever its base; a version (`/_history/n`) does not matter.
+    """The (type, id) a reference to this server names. An absolute URL is another
+    server's: these stores run without PAINFHIR_BASE_URL, so none is under this server's
+    base. A version (`/_history/n`) does not matter."""
+    if _absolute(text):
+        return None
     parts = text.split("/")
     if len(parts) >= 4 and parts[-2] == "_history":
         parts = parts[:-2]
     if len(parts) >= 2 and parts[-2] in RESOURCE_TYPES and parts[-1]:
         return parts[-2], parts[-1]
     return None
+
+
+def _absolute(text: str) -> bool:
+    return "://" in text or text.startswith("urn:")
 
 
 def _unexpected(kind: str, node_type: str) -> AssertionError:
@@ -299,8 +306,7 @@ def _refs(node_type: str, value: Any) -> list[Ref]:
         # and is not searched.
         if not text or text.startswith("#"):
             return []
-        absolute = "://" in text or text.startswith("urn:")
-        return [Ref(_reference_target(text), text if absolute else None)]
+        return [Ref(_reference_target(text), text if _absolute(text) else None)]
     if node_type in _URI_TYPES:
         # A canonical is found by its URL, `url|version` by that version or by the bare URL.
         bare = value.partition("|")[0]
@@ -375,9 +381,7 @@ def range_matches(prefix: str, search: Span, target: Span) -> bool:
     """R4's date prefixes: ranges against ranges."""
     low, high = search
     target_low, target_high = target
-    # painfhir (_search_sql._date): `eq` is overlap, not R4's "the search range contains
-    # the target's", so a Period matches every date inside it (tests/api/test_search.py).
-    equal = target_low < high and target_high > low
+    equal = low <= target_low and target_high <= high  # the search range contains the target
     above = target_high > high  # the range above the search value meets the target's
     below = target_low < low
     match prefix:
@@ -452,11 +456,8 @@ def amount_matches(text: str, amount: Amount) -> bool:
 
 
 def reference_matches(text: str, ref: Ref) -> bool:
-    if "://" in text or text.startswith("urn:"):
-        # painfhir (values.parse_reference): an absolute URL ending in Type/id also finds
-        # the references to that Type/id.
-        target = _reference_target(text)
-        return ref.url == text or (target is not None and ref.target == target)
+    if _absolute(text):  # another server's resource: the same URL, nothing else
+        return ref.url == text
     if "/" in text:
         res_type, res_id = text.split("/")[:2]
         return ref.target == (res_type, res_id)

@@ -323,12 +323,8 @@ SPOT_CHECKS = [
     pytest.param(
         REFERRAL,
         "requester",
-        [
-            ReferenceRow(
-                "requester", "Practitioner", "gp7", "https://ehr.example.org/fhir/Practitioner/gp7"
-            )
-        ],
-        id="ServiceRequest requester, absolute: type, id and url",
+        [ReferenceRow("requester", "", "", "https://ehr.example.org/fhir/Practitioner/gp7")],
+        id="ServiceRequest requester, another server's: its url alone",
     ),
     pytest.param(
         REFERRAL,

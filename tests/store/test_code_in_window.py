@@ -62,8 +62,11 @@ def _found(store: Store, res_type: str, query: str) -> set[str]:
         ("code=8302-2&date=2023-07", {"height-2023"}),
         ("code=8302-2&date=ge2021&date=le2023-12", {"height-2023"}),
         ("code=8302-2,29463-7&date=ge2024-05-31", {"weight-2024", "local-2024"}),
-        ("code=29463-7&date=2022", {"period"}),
-        ("code=29463-7&date=ne2022", {"weight-2024"}),
+        # R4's eq is containment: 2022 does not contain a 2021-2023 period, which starts
+        # below it (le) and is not contained in it (ne)
+        ("code=29463-7&date=2022", set()),
+        ("code=29463-7&date=le2022", {"period"}),
+        ("code=29463-7&date=ne2022", {"weight-2024", "period"}),
         (
             "code=8302-2&date=ge2023-01-01&status=final",
             {"height-2023", "height-2024", "local-2024"},

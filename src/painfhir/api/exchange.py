@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
@@ -73,10 +74,15 @@ async def read_resource(request: Request) -> Any:
 
 
 def _prefer(request: Request, name: str) -> str | None:
-    for part in request.headers.get("prefer", "").split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value.strip('"')
+    """A preference of the Prefer header (RFC 7240): preferences are separated by commas,
+    and several Prefer lines are one list; the first of a name counts. Semicolons, which
+    the RFC keeps for a preference's parameters, separate too: clients write
+    `return=minimal; handling=strict` meaning both."""
+    for line in request.headers.getlist("prefer"):
+        for part in re.split("[,;]", line):
+            key, _, value = part.partition("=")
+            if key.strip().lower() == name:
+                return value.strip().strip('"')
     return None
 
 

@@ -172,7 +172,9 @@ def _run_write(
 ) -> writes.Written | None:
     assert entry.res_type is not None
     if entry.method == "DELETE":
-        return writes.delete(session, entry.res_type, res_id) if res_id else None
+        if res_id is None:
+            return None
+        return writes.delete(session, entry.res_type, res_id, entry.header("ifMatch"))
     if entry.method == "PATCH":
         assert res_id is not None
         return writes.patch(
@@ -185,7 +187,19 @@ def _run_write(
         return writes.Written(200, current)
     if entry.method == "POST":
         return writes.create(session, entry.resource, res_id=res_id)
-    return writes.update(session, res_id, {**entry.resource, "id": res_id}, entry.header("ifMatch"))
+    # `PUT Type/id` must carry that id, as a plain update must: `writes.update` refuses a
+    # body without it or with another (400). A conditional PUT's body may leave it out.
+    resource = entry.resource
+    if entry.res_id is None:
+        if resource.get("id", res_id) != res_id:
+            raise FhirError.of(
+                400,
+                "invalid",
+                f"The criteria match {entry.res_type}/{res_id}, not the body's id"
+                f" '{resource['id']}'",
+            )
+        resource = {**resource, "id": res_id}
+    return writes.update(session, res_id, resource, entry.header("ifMatch"))
 
 
 class _Transaction:

@@ -58,11 +58,12 @@ def _entry(base: str, version: StoredVersion) -> dict[str, Any]:
 
 
 def _history_entry(base: str, version: StoredVersion) -> dict[str, Any]:
+    """The request that made the version, as it was asked: a create POSTs to the type,
+    every other interaction names the resource. A first version was created (201), by a
+    POST or by an update-as-create PUT."""
     entry = _entry(base, version)
-    url = (
-        version.reference if version.method == "DELETE" or version.version > 1 else version.res_type
-    )
-    status = {"POST": 201, "DELETE": 204}.get(version.method, 200)
+    url = version.res_type if version.method == "POST" else version.reference
+    status = 204 if version.method == "DELETE" else 201 if version.version == 1 else 200
     entry["request"] = {"method": version.method, "url": url}
     entry["response"] = {
         "status": f"{status} {HTTPStatus(status).phrase}",
@@ -80,7 +81,7 @@ def history_bundle(
     page, more = versions[: query.count], len(versions) > query.count
     kept = [(k, v) for k, v in params.items() if k in {"_count", "_since", "_format"}]
     links = [_link("self", url, list(params.items()))]
-    if more:
+    if more and page:  # `_count=0` asks for no entries: there is no page to go on from
         links.append(_link("next", url, [*kept, ("_cursor", str(page[-1].seq))]))
     return dump_json(
         {

@@ -12,6 +12,7 @@ from painfhir.fhir.codec import dump_json, parse_json
 from painfhir.fhir.outcome import FhirError, operation_outcome
 from painfhir.fhir.summary import elements_only, summary_of
 from painfhir.search.compartments import COMPARTMENT_TYPES, compartment_parameters, types_in
+from painfhir.search.config import search_config
 from painfhir.search.criteria import Compartment, SearchCriterion
 from painfhir.search.query import SearchQuery, parse_compartment_query, parse_query
 from painfhir.store import CompartmentScope, SearchPage, Store, StoredVersion
@@ -55,16 +56,16 @@ def search_bundle(
     `scope` adds criteria that are not in the query string (a compartment's owner)."""
     query = parse_query(res_type, items, strict=strict)
     query.criteria += scope or []
-    return _bundle(store.search(query), query, items, base, url or f"{base}/{res_type}")
+    query.timeout_seconds = search_config().timeout_seconds or None
+    return _bundle(store.search(query), query, base, url or f"{base}/{res_type}")
 
 
-def _bundle(
-    page: SearchPage, query: SearchQuery, items: list[tuple[str, str]], base: str, url: str
-) -> bytes:
+def _bundle(page: SearchPage, query: SearchQuery, base: str, url: str) -> bytes:
     """`next` resumes after the last row of this page, `previous` before its first, `first`
-    starts over."""
-    kept = [(k, v) for k, v in items if k != "_cursor"]
-    links = [_link("self", url, items), _link("first", url, kept)]
+    starts over. The links carry the parameters the search used: R4's self link says how
+    the server understood the request, so an ignored parameter is not in it."""
+    kept = [(k, v) for k, v in query.used if k != "_cursor"]
+    links = [_link("self", url, query.used), _link("first", url, kept)]
     for relation, cursor in (("previous", page.previous_cursor), ("next", page.next_cursor)):
         if cursor is not None:
             links.append(_link(relation, url, [*kept, ("_cursor", cursor)]))
@@ -119,4 +120,4 @@ def compartment_everything(
     query, types = parse_compartment_query(compartment, types_in(compartment), items, strict=strict)
     members = tuple((t, tuple(compartment_parameters(compartment, t))) for t in types)
     page = store.search_compartment(CompartmentScope(compartment, owner_id, members), query)
-    return _bundle(page, query, items, base, f"{base}/{compartment}/{owner_id}/*")
+    return _bundle(page, query, base, f"{base}/{compartment}/{owner_id}/*")

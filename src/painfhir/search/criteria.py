@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.fhir.outcome import FhirError
+from painfhir.search.config import search_config
 from painfhir.search.definitions import SearchParameter, parameters_for
 from painfhir.search.normalize import normalize_string
 from painfhir.search.values import (
@@ -238,6 +239,29 @@ def parse_criterion(res_type: str, name: str, value: str) -> SearchCriterion:
     return _plain(res_type, code, modifier or None, value)
 
 
+def check_size(items: list[tuple[str, str]]) -> None:
+    """Refuse (400) criteria past the server's limits (PAINFHIR_SEARCH_MAX_CRITERIA,
+    PAINFHIR_SEARCH_MAX_VALUES): each criterion and value is a condition in one SQL
+    statement, and past a few thousand SQLite refuses the statement ("Expression tree is
+    too large"), PostgreSQL runs out of bind parameters or plans for minutes."""
+    config = search_config()
+    if len(items) > config.max_criteria:
+        raise FhirError.of(
+            400,
+            "too-costly",
+            f"The search has {len(items)} criteria; this server takes at most"
+            f" {config.max_criteria} in one search",
+        )
+    values = sum(len(_split_values(value)) for _, value in items)
+    if values > config.max_values:
+        raise FhirError.of(
+            400,
+            "too-costly",
+            f"The search has {values} values; this server takes at most {config.max_values}"
+            " in one search, across its criteria",
+        )
+
+
 def parse_criteria(res_type: str, query: str | list[tuple[str, str]]) -> list[SearchCriterion]:
     """Criteria of a conditional request (`identifier=sys|val&_id=x`): every parameter counts.
 
@@ -247,4 +271,5 @@ def parse_criteria(res_type: str, query: str | list[tuple[str, str]]) -> list[Se
     items = parse_qsl(query, keep_blank_values=True) if isinstance(query, str) else query
     if not items:
         raise FhirError.of(400, "invalid", "A conditional request needs search criteria")
+    check_size(items)
     return [parse_criterion(res_type, name, value) for name, value in items]

@@ -15,6 +15,10 @@ range from its start to its end, and so on. Not indexed, on purpose:
   Reference (a token component). `INDEXED_NODE_TYPES` says what each kind does index.
 - contained references (`#x`): they point into the resource itself.
 
+A reference is to a resource of this server when it is relative or under the base URL
+(PAINFHIR_BASE_URL, `search.config`); a reference to another server's is indexed by its
+URL only, so it is in no compartment of this server and no `Type/id` search finds it.
+
 Rows are named by their parameter's code, and two kinds of token rows by a modified one:
 `{code}:identifier` for the identifier of a Reference (the `:identifier` modifier) and
 `{code}:of-type` for an Identifier by its type, with code `type-code|value` (`:of-type`).
@@ -33,9 +37,10 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from painfhir.fhir.definitions import RESOURCE_TYPES
+from painfhir.search.config import is_absolute, local_target
 from painfhir.search.dates import _range_of
 from painfhir.search.definitions import SearchParameter, parameters_for
-from painfhir.search.fhirpath import Expression, Node, compile_expression, reference_target
+from painfhir.search.fhirpath import Expression, Node, compile_expression
 from painfhir.search.normalize import normalize_string
 
 MIN_INSTANT = "0001-01-01T00:00:00.000000Z"
@@ -87,9 +92,9 @@ class QuantityRow(NamedTuple):
 
 class ReferenceRow(NamedTuple):
     param: str
-    target_type: str  # "" when the reference is not to `Type/id`
+    target_type: str  # "" when the reference is not to `Type/id` on this server
     target_id: str
-    url: str  # absolute and canonical references as written; "" for local ones
+    url: str  # absolute and canonical references as written; "" for relative ones
 
 
 class UriRow(NamedTuple):
@@ -313,12 +318,13 @@ def _money(param: str, value: dict[str, Any], out: IndexRows) -> None:
 def _reference(param: str, value: dict[str, Any], out: IndexRows) -> None:
     text = value.get("reference")
     if isinstance(text, str) and text and not text.startswith("#"):
-        target = reference_target(text)
-        absolute = "://" in text or text.startswith("urn:")
+        # Only a resource of this server is indexed by type and id (found by `Type/id`,
+        # compartments, _include, chains); another server's by its URL alone.
+        target = local_target(text)
         if target is None:
             out.references.append(ReferenceRow(param, "", "", text))
         else:
-            out.references.append(ReferenceRow(param, *target, text if absolute else ""))
+            out.references.append(ReferenceRow(param, *target, text if is_absolute(text) else ""))
     identifier = value.get("identifier")
     if identifier is not None:
         row = _identifier_row(f"{param}:identifier", identifier)

@@ -7,7 +7,13 @@ from typing import Literal
 
 from painfhir.fhir.definitions import RESOURCE_TYPES
 from painfhir.fhir.outcome import FhirError, Issue
-from painfhir.search.criteria import ID, LAST_UPDATED, SearchCriterion, parse_criterion
+from painfhir.search.criteria import (
+    ID,
+    LAST_UPDATED,
+    SearchCriterion,
+    check_size,
+    parse_criterion,
+)
 from painfhir.search.definitions import parameters_for
 
 DEFAULT_PAGE = 50
@@ -61,6 +67,10 @@ class SearchQuery:
     elements: list[str] | None = None
     cursor: str | None = None
     ignored: list[Issue] = field(default_factory=list)
+    # The query's parameters less those ignored: what the searchset's links carry.
+    used: list[tuple[str, str]] = field(default_factory=list)
+    # How long the search's statement may run (PostgreSQL); None: no limit.
+    timeout_seconds: float | None = None
 
 
 def _include(value: str, *, reverse: bool, iterate: bool) -> Include:
@@ -129,12 +139,24 @@ def _apply_result_parameter(query: SearchQuery, name: str, value: str) -> None:
                 raise FhirError.of(400, "not-supported", f"{base}={value} is not supported")
 
 
+def _result_parameter(name: str) -> bool:
+    return name.partition(":")[0] in _RESULT_PARAMETERS
+
+
+def _finish(query: SearchQuery) -> SearchQuery:
+    if query.count == 0:
+        query.summary = "count"  # R4: "_count=0 … should be treated as _summary=count"
+    return query
+
+
 def parse_query(res_type: str, items: list[tuple[str, str]], *, strict: bool) -> SearchQuery:
     """A search of `res_type`; unknown parameters are refused (strict) or noted and ignored."""
     query = SearchQuery(res_type)
+    check_size([(name, value) for name, value in items if not _result_parameter(name)])
     for name, value in items:
-        if name.partition(":")[0] in _RESULT_PARAMETERS:
+        if _result_parameter(name):
             _apply_result_parameter(query, name, value)
+            query.used.append((name, value))
             continue
         try:
             query.criteria.append(parse_criterion(res_type, name, value))
@@ -144,7 +166,9 @@ def parse_query(res_type: str, items: list[tuple[str, str]], *, strict: bool) ->
             query.ignored.append(
                 Issue("warning", "not-supported", f"Ignored: {error.issues[0].diagnostics}")
             )
-    return query
+            continue
+        query.used.append((name, value))
+    return _finish(query)
 
 
 # What a search across every type of a compartment (`Patient/123/*`) understands: beyond
@@ -159,6 +183,7 @@ def parse_compartment_query(
     `members`, or those `_type` names)."""
     query = SearchQuery("*")
     types = list(members)
+    check_size([(name, value) for name, value in items if name not in _ACROSS_TYPES])
     for name, value in items:
         if name in _ACROSS_TYPES:
             _apply_result_parameter(query, name, value)
@@ -184,4 +209,6 @@ def parse_compartment_query(
                     "warning", "not-supported", f"Ignored: '{name}' (not searchable across types)"
                 )
             )
-    return query, types
+            continue
+        query.used.append((name, value))
+    return _finish(query), types

@@ -6,8 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from painfhir.fhir.outcome import FhirError
+from painfhir.search.config import is_absolute, local_target, search_config
 from painfhir.search.dates import PREFIXES, DateRange, Prefix, parse_date_value
 from painfhir.search.normalize import normalize_string
+
+# Far past any measurement, and within what every store compares: PostgreSQL's NUMERIC
+# ends at 1e131072 and 16383 decimal places (beyond, a search would fail there), and the
+# decimal module's default context refuses to compute a range for 1e999999999.
+MAX_EXPONENT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +43,7 @@ class TokenValue:
 
 @dataclass(frozen=True, slots=True)
 class ReferenceValue:
-    """`Type/id`, a bare id (any type), or an absolute URL."""
+    """`Type/id`, a bare id (any type), or the absolute URL of another server's resource."""
 
     target_type: str | None
     target_id: str | None
@@ -75,6 +81,13 @@ def parse_number(param: str, value: str) -> NumberValue:
     # Half a unit of the last significant digit: 100 → [99.5, 100.5), 1e2 → [50, 150).
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)
+    if number.adjusted() > MAX_EXPONENT or exponent < -MAX_EXPONENT:
+        raise FhirError.of(
+            400,
+            "value",
+            f"'{value}' is out of range for '{param}': a number searched must be less than"
+            f" 1e{MAX_EXPONENT + 1} in size, with at most {MAX_EXPONENT} decimal places",
+        )
     half = Decimal(5).scaleb(exponent - 1)
     if prefix == "ap":
         half = max(half, abs(number) / 10)
@@ -99,11 +112,12 @@ def parse_token(value: str) -> TokenValue:
 
 
 def parse_reference(value: str) -> ReferenceValue:
-    if "://" in value or value.startswith("urn:"):
-        parts = value.rstrip("/").split("/")
-        if len(parts) >= 2 and parts[-2][:1].isupper():
-            return ReferenceValue(parts[-2], parts[-1], value)
-        return ReferenceValue(None, None, value)
+    """An absolute URL under this server's base is the local `Type/id` it names; any other
+    is matched as written: another server's `Patient/1` is not this server's."""
+    if is_absolute(value):
+        if local_target(value) is None:
+            return ReferenceValue(None, None, value)
+        value = value.removeprefix(search_config().base or "")
     pieces = value.split("/")
     if len(pieces) >= 2:
         return ReferenceValue(pieces[0], pieces[1], None)  # Type/id or Type/id/_history/n

@@ -3,9 +3,14 @@ _revinclude resources — all read from one connection, so they agree with each 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
+import psycopg
+
+from painfhir.fhir.outcome import FhirError
 from painfhir.search.query import Include, SearchQuery
 from painfhir.store._model import SearchPage, StoredVersion
 from painfhir.store._paging import (
@@ -163,7 +168,41 @@ def _cursor_at(row: Sequence[Any], backward: bool) -> str:
     return encode_cursor(Cursor(list(row[7:]), row[1], backward))
 
 
+@contextmanager
+def _time_limit(db: Executor, seconds: float | None) -> Iterator[None]:
+    """Stop the search's statements after `seconds` on PostgreSQL (503: the same search may
+    pass on a less busy server, so it is no fault of the request's; no Retry-After, since
+    retrying at once only adds load). SQLite runs in the server's process, on its own file,
+    and has no such setting.
+
+    The setting is the session's, for the statements that follow, then reset: a pooled
+    connection is in autocommit, where SET LOCAL would end with its own statement. Inside a
+    write transaction (a Bundle's GET entry) a cancelled statement aborts the transaction,
+    whose rollback undoes the setting, and the reset cannot run."""
+    if seconds is None or isinstance(db, sqlite3.Connection):
+        yield
+        return
+    db.execute("SELECT set_config('statement_timeout', ?, false)", [f"{round(seconds * 1000)}"])
+    try:
+        yield
+    except psycopg.errors.QueryCanceled as exc:
+        raise FhirError.of(
+            503,
+            "too-costly",
+            f"The search ran longer than {seconds:g} s and was stopped; narrow it down"
+            " (fewer criteria or values, a more selective one)",
+        ) from exc
+    finally:
+        with suppress(psycopg.Error):
+            db.execute("RESET statement_timeout")
+
+
 def run_search(db: Executor, query: SearchQuery) -> SearchPage:
+    with _time_limit(db, query.timeout_seconds):
+        return _run_search(db, query)
+
+
+def _run_search(db: Executor, query: SearchQuery) -> SearchPage:
     cursor = decode_cursor(query.cursor, len(query.sort)) if query.cursor else None
     backward = cursor is not None and cursor.backward
     sql, params = _page_sql(query, cursor)

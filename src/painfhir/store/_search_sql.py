@@ -52,25 +52,33 @@ def like_prefix(text: str) -> str:
 
 
 def _date(t: str, bound: DateRange) -> Sql:
-    """A stored range [low, high) against the search range: `eq` is overlap."""
+    """A stored range [low, high) against the search range, as R4's prefix table reads
+    (https://hl7.org/fhir/R4/search.html#prefix): `eq` is "the range of the search value
+    fully contains the range of the target value", so `2024-03` finds a time on 5 March, not
+    the year 2024 nor a Period over March. `gt` is "the range above the search value
+    intersects the range of the target value", `ge` that or `eq`; `lt`, `le` alike below.
+    `ap` is overlap with a search range already widened by its margin (`dates`)."""
     low, high = instant_text(bound.low), instant_text(bound.high)
+    contained = f"({t}.low >= ? AND {t}.high <= ?)"
     match bound.prefix:
-        case "eq" | "ap":
-            return f"({t}.low < ? AND {t}.high > ?)", [high, low]
+        case "eq":
+            return contained, [low, high]
         case "ne":
-            return f"NOT ({t}.low < ? AND {t}.high > ?)", [high, low]
+            return f"NOT {contained}", [low, high]
         case "gt":
             return f"{t}.high > ?", [high]
         case "lt":
             return f"{t}.low < ?", [low]
         case "ge":
-            return f"{t}.high > ?", [low]
+            return f"({t}.high > ? OR {contained})", [high, low, high]
         case "le":
-            return f"{t}.low < ?", [high]
+            return f"({t}.low < ? OR {contained})", [low, low, high]
         case "sa":
             return f"{t}.low >= ?", [high]
         case "eb":
             return f"{t}.high <= ?", [low]
+        case "ap":
+            return f"({t}.low < ? AND {t}.high > ?)", [high, low]
 
 
 def _point_in_time(column: str, bound: DateRange) -> Sql:
@@ -143,16 +151,13 @@ def _token(t: str, token: TokenValue) -> Sql:
 
 
 def _reference(t: str, ref: ReferenceValue) -> Sql:
+    """A local resource by its target, whether written relative or under the base URL;
+    another server's by its URL (`search.config.local_target`)."""
     if ref.target_id is None:
         return f"{t}.url = ?", [ref.url]
-    local = f"{t}.target_id = ?"
-    params: list[object] = [ref.target_id]
-    if ref.target_type is not None:
-        local += f" AND {t}.target_type = ?"
-        params.append(ref.target_type)
-    if ref.url is not None:
-        return f"(({local}) OR {t}.url = ?)", [*params, ref.url]
-    return local, params
+    if ref.target_type is None:
+        return f"{t}.target_id = ?", [ref.target_id]
+    return f"{t}.target_id = ? AND {t}.target_type = ?", [ref.target_id, ref.target_type]
 
 
 def value_sql(kind: str, modifier: str | None, t: str, value: SearchValue) -> Sql:
@@ -438,10 +443,13 @@ class SearchSql:
 
 
 def _any(parts: list[Sql]) -> Sql:
+    """The parts ORed, as a balanced tree: SQLite refuses an expression deeper than 1000,
+    which a chain `a OR b OR …` of a thousand values would be."""
     if len(parts) == 1:
         return parts[0]
-    sql = " OR ".join(f"({part})" for part, _ in parts)
-    return f"({sql})", [param for _, values in parts for param in values]
+    middle = len(parts) // 2
+    (left, left_params), (right, right_params) = _any(parts[:middle]), _any(parts[middle:])
+    return f"(({left}) OR ({right}))", [*left_params, *right_params]
 
 
 def where_clause(res_type: str, criteria: list[SearchCriterion], r: str = "r") -> Sql:

@@ -25,14 +25,20 @@ SUBSETTED = {
 }
 
 
+def _members(res_type: str, names: set[str]) -> set[str]:
+    """The JSON members that the elements `names` are: a choice element, named without its
+    type suffix (`value`), is each of the types it declares (`valueQuantity`, ...), and no
+    other member that happens to start the same (`status` is not `statusHistory`)."""
+    choices = {e.name for e in TYPES.get(res_type, ()) if e.choice in names}
+    return names | choices
+
+
 def _keep(resource: dict[str, Any], names: set[str]) -> dict[str, Any]:
-    # A choice element (value[x]) is named without its type suffix in the definitions.
+    members = _members(resource.get("resourceType", ""), names)
     kept = {
         key: value
         for key, value in resource.items()
-        if key in _ALWAYS
-        or key.lstrip("_") in names
-        or any(key.startswith(name) and key[len(name) : len(name) + 1].isupper() for name in names)
+        if key in _ALWAYS or key.lstrip("_") in members
     }
     meta = dict(kept.get("meta") or {})
     meta["tag"] = [*meta.get("tag", []), SUBSETTED]
