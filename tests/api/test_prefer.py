@@ -35,3 +35,14 @@ def test_the_first_of_a_preference_counts(client: httpx.Client) -> None:
     )
     assert created.status_code == 201
     assert json_of(created)["resourceType"] == "OperationOutcome"
+
+
+def test_a_delete_hears_the_preference_on_any_line(client: httpx.Client) -> None:
+    created = client.post(
+        "/Patient", content=dump_json(patient()), headers={"Content-Type": FHIR_JSON}
+    )
+    location = created.headers["Location"].split("/_history")[0]
+    prefer = [("Prefer", "handling=lenient"), ("Prefer", "return=OperationOutcome")]
+    deleted = client.delete(location, headers=prefer)
+    assert deleted.status_code == 200
+    assert json_of(deleted)["resourceType"] == "OperationOutcome"

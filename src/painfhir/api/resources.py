@@ -24,6 +24,7 @@ from painfhir.api.exchange import (
     not_modified,
     read_body,
     read_resource,
+    return_preference,
     store_of,
     strict_handling,
     version_headers,
@@ -71,7 +72,7 @@ def _read_response(request: Request, version: StoredVersion) -> Response:
 
 def _deleted_response(request: Request, written: writes.Written | None) -> Response:
     headers = {"ETag": written.version.etag} if written else {}
-    if "OperationOutcome" in request.headers.get("prefer", ""):
+    if return_preference(request) == "OperationOutcome":
         return fhir_response(
             dump_json(information("Deleted")), answer_format(request), 200, headers
         )
