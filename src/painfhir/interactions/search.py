@@ -118,6 +118,7 @@ def compartment_everything(
     if compartment not in COMPARTMENT_TYPES:
         raise FhirError.of(404, "not-found", f"R4 defines no {compartment} compartment")
     query, types = parse_compartment_query(compartment, types_in(compartment), items, strict=strict)
+    query.timeout_seconds = search_config().timeout_seconds or None
     members = tuple((t, tuple(compartment_parameters(compartment, t))) for t in types)
     page = store.search_compartment(CompartmentScope(compartment, owner_id, members), query)
     return _bundle(page, query, base, f"{base}/{compartment}/{owner_id}/*")

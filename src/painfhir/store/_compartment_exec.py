@@ -14,6 +14,7 @@ from painfhir.search.query import SearchQuery
 from painfhir.store._model import CompartmentScope, SearchPage
 from painfhir.store._paging import Cursor, decode_cursor, encode_cursor
 from painfhir.store._rows import CURRENT, Executor, as_version
+from painfhir.store._search_exec import time_limit
 from painfhir.store._search_sql import SearchSql
 
 Sql = tuple[str, list[object]]
@@ -51,6 +52,13 @@ def _cursor_at(row: Sequence[Any], backward: bool) -> str:
 
 
 def run_compartment_search(db: Executor, scope: CompartmentScope, query: SearchQuery) -> SearchPage:
+    with time_limit(db, query.timeout_seconds):
+        return _run_compartment_search(db, scope, query)
+
+
+def _run_compartment_search(
+    db: Executor, scope: CompartmentScope, query: SearchQuery
+) -> SearchPage:
     where, params = _where(scope, query)
     cursor = decode_cursor(query.cursor, 1) if query.cursor else None
     backward = cursor is not None and cursor.backward

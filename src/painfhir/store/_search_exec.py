@@ -169,7 +169,7 @@ def _cursor_at(row: Sequence[Any], backward: bool) -> str:
 
 
 @contextmanager
-def _time_limit(db: Executor, seconds: float | None) -> Iterator[None]:
+def time_limit(db: Executor, seconds: float | None) -> Iterator[None]:
     """Stop the search's statements after `seconds` on PostgreSQL (503: the same search may
     pass on a less busy server, so it is no fault of the request's; no Retry-After, since
     retrying at once only adds load). SQLite runs in the server's process, on its own file,
@@ -182,7 +182,9 @@ def _time_limit(db: Executor, seconds: float | None) -> Iterator[None]:
     if seconds is None or isinstance(db, sqlite3.Connection):
         yield
         return
-    db.execute("SELECT set_config('statement_timeout', ?, false)", [f"{round(seconds * 1000)}"])
+    # at least 1 ms: PostgreSQL reads 0 as no limit at all
+    milliseconds = max(1, round(seconds * 1000))
+    db.execute("SELECT set_config('statement_timeout', ?, false)", [f"{milliseconds}"])
     try:
         yield
     except psycopg.errors.QueryCanceled as exc:
@@ -198,7 +200,7 @@ def _time_limit(db: Executor, seconds: float | None) -> Iterator[None]:
 
 
 def run_search(db: Executor, query: SearchQuery) -> SearchPage:
-    with _time_limit(db, query.timeout_seconds):
+    with time_limit(db, query.timeout_seconds):
         return _run_search(db, query)
 
 
