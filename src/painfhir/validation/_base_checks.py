@@ -70,20 +70,20 @@ def _memo_key(resource: Any) -> bytes | None:
 
 
 def _is_plain_json(value: Any) -> bool:
-    """Whether `value` holds nothing but what the codec's parse makes: dicts with string
-    keys, lists, strings, numbers (int, float, Decimal), booleans and None."""
-    stack = [value]
+    """Whether `value` holds nothing but what the codec's parse makes: dicts, lists,
+    strings, numbers (int, float, Decimal), booleans and None. (Keys need no look: the
+    serialiser refuses any but strings, and a key of a str subclass is checked as a str.)"""
+    if type(value) is not dict:
+        return False
+    stack: list[Any] = [value]
     while stack:
         node = stack.pop()
-        kind = type(node)
-        if kind is dict:
-            if any(type(key) is not str for key in node):
+        for item in node.values() if type(node) is dict else node:
+            kind = type(item)
+            if kind is dict or kind is list:
+                stack.append(item)
+            elif kind not in _JSON_SCALARS:
                 return False
-            stack.extend(node.values())
-        elif kind is list:
-            stack.extend(node)
-        elif kind not in _JSON_SCALARS:
-            return False
     return True
 
 
