@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
-from painfhir import workflow
 from painfhir.fhir.codec import parse_json
-from painfhir.interactions import reactions, writes
-from painfhir.store import Store, open_store
+from painfhir.interactions import writes
+from painfhir.store import Store
 from painfhir.workflow.opioids import _reaction
 from painfhir.workflow.opioids._detected_issue import detected_issue_id
 from painfhir.workflow.opioids._record import patient_record
@@ -23,15 +21,6 @@ from tests.conftest import Database
 from tests.workflow.opioids.prescriptions import dosage, every, prescription
 
 OXYCODONE_10_TABLET = "1049683"  # 1 tablet 4x/day: 60 MME/d; two of them 120
-
-
-@pytest.fixture
-def store(postgres: Database) -> Iterator[Store]:
-    previous = reactions.install(workflow.reactions_for)
-    opened = open_store(postgres.url)
-    yield opened
-    opened.close()
-    reactions.install(previous)
 
 
 def _waits_for_a_lock(database: Database) -> bool:
@@ -68,8 +57,9 @@ def _findings(store: Store, res_id: str) -> list[str]:
 
 
 def test_concurrent_prescriptions_of_one_patient_see_each_other(
-    store: Store, postgres: Database, monkeypatch: pytest.MonkeyPatch
+    reacting_postgres_store: Store, postgres: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    store = reacting_postgres_store
     with store.write() as session:
         writes.update(session, "p1", {"resourceType": "Patient", "id": "p1"})
     _meeting_before_reading_the_record(monkeypatch, postgres)

@@ -4,16 +4,14 @@ concurrently): the re-check builds on the Task's current version, so it never un
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 
-from painfhir import workflow
 from painfhir.fhir.codec import parse_json
-from painfhir.interactions import bundles, reactions, writes
-from painfhir.store import Store, WriteSession, open_store
+from painfhir.interactions import bundles, writes
+from painfhir.store import Store, WriteSession
 from painfhir.workflow.referral import (
     Actor,
     ReferralCall,
@@ -22,19 +20,9 @@ from painfhir.workflow.referral import (
     _reactions,
     run_referral_operation,
 )
-from tests.conftest import Database
 from tests.workflow.referral.referral_package import coverage, referral_bundle
 
 Json = dict[str, Any]
-
-
-@pytest.fixture
-def reacting_store(postgres: Database) -> Iterator[Store]:
-    previous = reactions.install(workflow.reactions_for)
-    store = open_store(postgres.url)
-    yield store
-    store.close()
-    reactions.install(previous)
 
 
 def _referral(store: Store) -> tuple[str, str]:
@@ -75,12 +63,12 @@ def test_a_recheck_racing_a_move_keeps_the_move(
     operation: str,
     body: Json | None,
     states: list[str],
-    reacting_store: Store,
+    reacting_postgres_store: Store,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The Coverage's re-check finds the Task at 2.0; the clinic's move commits before the
     re-check writes. The Task never goes back to 2.0."""
-    store = reacting_store
+    store = reacting_postgres_store
     task_id, patient = _referral(store)
     found, accepted = threading.Event(), threading.Event()
 
