@@ -23,9 +23,9 @@ from painfhir.notify._subscribers import (
     Subscriber,
     Target,
     endpoint_target,
+    search_criteria,
     subscriber,
 )
-from painfhir.search.criteria import parse_criteria
 from painfhir.search.query import SearchQuery, parse_query
 from painfhir.store import OutboxEvent, Route, Store
 
@@ -43,7 +43,11 @@ def live_subscribers(store: Store, now: datetime) -> list[Subscriber]:
     found = []
     for version in store.search(query).matches:
         assert version.content is not None  # a search matches live resources only
-        live = subscriber(version.content, now)
+        try:
+            live = subscriber(version.content, now)
+        except Exception:  # one Subscription's bad data must not keep the others waiting
+            log.exception("Subscription/%s cannot be read and is skipped", version.res_id)
+            continue
         if live is None:
             log.warning("Subscription/%s cannot be served and is skipped", version.res_id)
         else:
@@ -53,7 +57,7 @@ def live_subscribers(store: Store, now: datetime) -> list[Subscriber]:
 
 def _matches(store: Store, wanted: Subscriber, event: OutboxEvent) -> bool:
     try:
-        criteria = parse_criteria(event.res_type, [*wanted.criteria, ("_id", event.res_id)])
+        criteria = search_criteria(event.res_type, wanted.criteria, event.res_id)
     except FhirError as error:
         log.warning("Subscription/%s: criteria not understood: %s", wanted.id, error)
         return False

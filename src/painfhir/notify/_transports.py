@@ -3,7 +3,8 @@
 A delivery counts as delivered only on the receiver's word: an HL7 v2 message needs an
 acknowledgement accepting it (MSA-1 AA, or CA in enhanced mode) that names its control id
 (MSA-2); over HTTP a 2xx status, and for HL7 v2 an ACK in the body when there is one. AE,
-AR, another status, a timeout or a dropped connection are failures, tried again later.
+AR, another status, a timeout or a dropped connection are failures, tried again later. The
+timeout bounds the whole send, connecting to the last byte of the answer, on either transport.
 
 MLLP uses the listener's framing (`painfhir.ingress.mllp`): one connection per delivery,
 the message framed, then the first frame that comes back is the acknowledgement.
@@ -83,12 +84,18 @@ async def send_http(
     content_type: str,
     control_id: str,
     headers: list[tuple[str, str]],
+    timeout: float,
 ) -> SendResult:
     media_type = content_type or "application/fhir+json"
     try:
-        response = await client.post(
-            endpoint, content=payload, headers=[*headers, ("Content-Type", media_type)]
-        )
+        # httpx's own timeouts bound each read, so a receiver trickling its answer would
+        # hold the send (and the queue) for as long as it likes: bound the whole exchange
+        async with asyncio.timeout(timeout):
+            response = await client.post(
+                endpoint, content=payload, headers=[*headers, ("Content-Type", media_type)]
+            )
+    except TimeoutError:
+        return SendResult(False, f"{endpoint}: no answer within {timeout:g} s")
     except httpx.HTTPError as error:
         return SendResult(False, f"{endpoint}: {type(error).__name__} {error}".strip())
     said = f"HTTP {response.status_code}"

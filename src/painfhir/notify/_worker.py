@@ -4,7 +4,8 @@ It runs as an asyncio task in each `painfhir serve` process (or alone, `painfhir
 run`); database work goes to threads, sends run concurrently, one per queue. Several workers
 on one database share the work through the queue's claims (see `painfhir.store`). Stopping
 mid-send leaves the claim to expire, and the delivery is sent again: a receiver may hear a
-message twice (with the same control id), never not at all.
+message twice (with the same control id), never not at all. A delivery whose Subscription
+has been deleted, switched off or has ended is not sent but marked dead, saying why.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
+from painfhir.fhir.codec import parse_json
 from painfhir.notify._dispatch import live_subscribers, routes
 from painfhir.notify._payloads import UndeliverableChangeError, build_payload, control_id
-from painfhir.notify._subscribers import headers
+from painfhir.notify._subscribers import ended_because, headers
 from painfhir.notify._transports import SendResult, send_http, send_mllp
 from painfhir.settings import Settings
 from painfhir.store import Delivery, DeliveryAttempt, Store
 from painfhir.store._time import utc_now
 
 log = logging.getLogger(__name__)
+Json = dict[str, Any]
 _MAX_RETRY_SECONDS = 3600.0
 
 
@@ -96,12 +100,17 @@ class DeliveryWorker:
         now = utc_now()
         payload = delivery.payload
         try:
+            subscription = await self._subscription(delivery)
+            gone = ended_because(subscription, now)
+            if gone is not None:  # what was queued before it ended is not owed any more
+                await self._record(delivery, DeliveryAttempt(now, "dead", gone), None)
+                return
             if payload is None:
                 build = build_payload
                 payload = await asyncio.to_thread(
                     build, self._store, delivery, now, self._policy.base
                 )
-            result = await self._send(delivery, payload)
+            result = await self._send(delivery, payload, headers(subscription or {}))
         except UndeliverableChangeError as error:
             await self._record(delivery, DeliveryAttempt(now, "dead", str(error)), None)
             return
@@ -118,16 +127,20 @@ class DeliveryWorker:
             delivery, DeliveryAttempt(now, outcome, result.detail), payload, retry_at
         )
 
-    async def _send(self, delivery: Delivery, payload: bytes) -> SendResult:
+    async def _subscription(self, delivery: Delivery) -> Json | None:
+        """The delivery's Subscription as it stands now; None once deleted."""
+        stored = await asyncio.to_thread(self._store.read, "Subscription", delivery.subscription)
+        return parse_json(stored.content) if stored and stored.content else None
+
+    async def _send(
+        self, delivery: Delivery, payload: bytes, extra: list[tuple[str, str]]
+    ) -> SendResult:
         ctrl = control_id(delivery)
+        timeout = self._policy.timeout_seconds
         if delivery.endpoint.startswith("mllp://"):
-            return await send_mllp(delivery.endpoint, payload, ctrl, self._policy.timeout_seconds)
-        subscription = await asyncio.to_thread(
-            self._store.read, "Subscription", delivery.subscription
-        )
-        extra = headers(subscription.content) if subscription and subscription.content else []
+            return await send_mllp(delivery.endpoint, payload, ctrl, timeout)
         return await send_http(
-            self._http, delivery.endpoint, payload, delivery.content_type, ctrl, extra
+            self._http, delivery.endpoint, payload, delivery.content_type, ctrl, extra, timeout
         )
 
     async def _record(

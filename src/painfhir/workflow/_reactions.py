@@ -6,6 +6,7 @@ all, in the order the parts are given to `_merged`."""
 from __future__ import annotations
 
 from painfhir.interactions.reactions import Reaction
+from painfhir.notify import NOTIFY_REACTIONS
 from painfhir.workflow.careplan import CARE_PLAN_REACTIONS
 from painfhir.workflow.careteam import CARE_TEAM_REACTIONS
 from painfhir.workflow.consultation import CONSULTATION_REACTIONS
@@ -29,6 +30,7 @@ REACTIONS = _merged(
     CONSULTATION_REACTIONS,
     CARE_TEAM_REACTIONS,
     CARE_PLAN_REACTIONS,
+    NOTIFY_REACTIONS,
 )
 
 
