@@ -13,11 +13,17 @@ from tests.conftest import Database
 
 
 @pytest.fixture
-def reacting_postgres_store(postgres: Database) -> Iterator[Store]:
+def reacting() -> Iterator[None]:
+    """The workflow's reactions installed for the test, as `painfhir serve` installs them."""
+    previous = reactions.install(workflow.reactions_for)
+    yield
+    reactions.install(previous)
+
+
+@pytest.fixture
+def reacting_postgres_store(postgres: Database, reacting: None) -> Iterator[Store]:
     """A store on PostgreSQL with the workflow's reactions installed: for races between
     writers, which SQLite (one writer at a time) cannot have."""
-    previous = reactions.install(workflow.reactions_for)
     store = open_store(postgres.url)
     yield store
     store.close()
-    reactions.install(previous)

@@ -4,13 +4,10 @@ cancelled. Only reactions that ask for deletes see them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
-import pytest
 
-from painfhir import workflow
 from painfhir.fhir.codec import parse_json
 from painfhir.fhir.outcome import Issue
 from painfhir.interactions import bundles, reactions, writes
@@ -21,13 +18,6 @@ from tests.workflow.opioids.prescriptions import Json, dosage, every, prescripti
 OXYCODONE_10_TABLET = "1049683"
 NALOXONE = "7242"
 LORAZEPAM_1_TABLET = "197900"
-
-
-@pytest.fixture
-def reacting() -> Iterator[None]:
-    previous = reactions.install(workflow.reactions_for)
-    yield
-    reactions.install(previous)
 
 
 def _write(store: Store, *requests: Json) -> None:

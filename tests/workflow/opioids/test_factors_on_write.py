@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from painfhir import workflow
 from painfhir.fhir.codec import parse_json
-from painfhir.interactions import reactions, writes
+from painfhir.interactions import writes
 from painfhir.store import Store
 from painfhir.workflow.opioids._detected_issue import detected_issue_id
 from painfhir.workflow.opioids._reaction import factors_on_write
@@ -17,12 +16,10 @@ from tests.workflow.opioids.prescriptions import dosage, every, prescription
 METHADONE_10_TABLET = "864706"
 
 
-@pytest.fixture
-def reacting() -> Iterator[None]:
-    previous = reactions.install(workflow.reactions_for)
+@pytest.fixture(autouse=True)
+def factors_read_afresh() -> Iterator[None]:
     yield
-    reactions.install(previous)
-    factors_on_write.cache_clear()
+    factors_on_write.cache_clear()  # the setting is read once: the next test may set another
 
 
 @pytest.mark.parametrize(

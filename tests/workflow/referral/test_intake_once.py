@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from painfhir import workflow
 from painfhir.fhir.codec import parse_json
-from painfhir.interactions import bundles, reactions
+from painfhir.interactions import bundles
 from painfhir.mapping import Mappings
 from painfhir.store import Store
 from painfhir.workflow.referral import _gathering, _reactions
 from tests.conftest import CORPORA
 from tests.workflow.referral.referral_package import referral_bundle
-
-
-@pytest.fixture
-def reacting() -> Iterator[None]:
-    previous = reactions.install(workflow.reactions_for)
-    yield
-    reactions.install(previous)
 
 
 def test_a_package_bundle_checks_its_referral_once(
